@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace Orleans.ZooKeeper.Client.Logging;
+
+/// <summary>The client's log messages. No message ever carries credentials.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Connected to ZooKeeper {Server}, session 0x{SessionId:x}, negotiated timeout {TimeoutMs} ms{ReadOnly}")]
+    public static partial void Connected(ILogger logger, string server, long sessionId, int timeoutMs, string readOnly);
+
+    [LoggerMessage(2, LogLevel.Warning, "Connection to ZooKeeper {Server} lost (session 0x{SessionId:x}): {Reason}")]
+    public static partial void ConnectionLost(ILogger logger, string server, long sessionId, string reason);
+
+    [LoggerMessage(3, LogLevel.Debug, "Could not connect to ZooKeeper {Server}: {Reason}")]
+    public static partial void ConnectFailed(ILogger logger, string server, string reason);
+
+    [LoggerMessage(4, LogLevel.Warning, "ZooKeeper session 0x{SessionId:x} expired")]
+    public static partial void SessionExpired(ILogger logger, long sessionId);
+
+    [LoggerMessage(5, LogLevel.Error, "ZooKeeper authentication failed for scheme '{Scheme}'; the session is unusable")]
+    public static partial void AuthFailed(ILogger logger, string scheme);
+
+    [LoggerMessage(6, LogLevel.Error, "A ZooKeeper watch or state callback threw")]
+    public static partial void CallbackFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Warning, "ZooKeeper {Server} sent a malformed message: {Reason}; dropping the connection")]
+    public static partial void ProtocolError(ILogger logger, string server, string reason);
+
+    [LoggerMessage(8, LogLevel.Debug, "ZooKeeper session 0x{SessionId:x} closed")]
+    public static partial void Closed(ILogger logger, long sessionId);
+
+    [LoggerMessage(9, LogLevel.Warning, "Re-registering watches after reconnecting failed with {Error}")]
+    public static partial void SetWatchesFailed(ILogger logger, ErrorCode error);
+
+    [LoggerMessage(10, LogLevel.Debug, "ZooKeeper state {Previous} -> {State} ({KeeperState})")]
+    public static partial void StateChanged(ILogger logger, ConnectionState previous, ConnectionState state, KeeperState keeperState);
+}

@@ -1,0 +1,150 @@
+using System.Globalization;
+
+namespace Orleans.ZooKeeper.Client;
+
+/// <summary>One server of an ensemble.</summary>
+/// <param name="Host">Host name or IP address (IPv6 without brackets).</param>
+/// <param name="Port">TCP port.</param>
+public readonly record struct ServerAddress(string Host, int Port)
+{
+    /// <summary>The default client port.</summary>
+    public const int DefaultPort = 2181;
+
+    /// <inheritdoc/>
+    public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+}
+
+/// <summary>
+/// A parsed connect string: <c>host1:2181,host2:2182/chroot</c>. The port defaults to 2181; IPv6 hosts are written
+/// in brackets (<c>[::1]:2181</c>); the optional chroot is a ZooKeeper path every request is made relative to.
+/// </summary>
+public sealed class ConnectionString
+{
+    private ConnectionString(IReadOnlyList<ServerAddress> servers, string? chroot)
+    {
+        Servers = servers;
+        Chroot = chroot;
+    }
+
+    /// <summary>The servers, in the order given.</summary>
+    public IReadOnlyList<ServerAddress> Servers { get; }
+
+    /// <summary>The chroot path, or null for none.</summary>
+    public string? Chroot { get; }
+
+    /// <summary>Parses a connect string; throws <see cref="FormatException"/> naming what is wrong.</summary>
+    public static ConnectionString Parse(string connectString)
+    {
+        ArgumentNullException.ThrowIfNull(connectString);
+        if (string.IsNullOrWhiteSpace(connectString))
+        {
+            throw new FormatException("The ZooKeeper connect string is empty.");
+        }
+
+        string? chroot = null;
+        var hostPart = connectString;
+        var slash = connectString.IndexOf('/', StringComparison.Ordinal);
+        if (slash >= 0)
+        {
+            hostPart = connectString[..slash];
+            chroot = connectString[slash..];
+            if (chroot == "/")
+            {
+                chroot = null;
+            }
+            else
+            {
+                var error = ZooKeeperPath.GetError(chroot);
+                if (error is not null)
+                {
+                    throw new FormatException($"Invalid chroot '{ZooKeeperPath.Printable(chroot)}' in connect string '{connectString}': {error}.");
+                }
+            }
+        }
+
+        var servers = new List<ServerAddress>();
+        foreach (var raw in hostPart.Split(','))
+        {
+            servers.Add(ParseServer(raw, connectString));
+        }
+
+        return new ConnectionString(servers, chroot);
+    }
+
+    /// <summary>Parses one <c>host[:port]</c> entry; throws <see cref="FormatException"/> naming what is wrong.</summary>
+    public static ServerAddress ParseServer(string entry, string? whole = null)
+    {
+        var where = whole is null ? string.Empty : $" in connect string '{whole}'";
+        if (string.IsNullOrEmpty(entry))
+        {
+            throw new FormatException($"Empty server entry{where}.");
+        }
+
+        if (entry.Trim().Length != entry.Length || entry.Any(char.IsWhiteSpace))
+        {
+            throw new FormatException($"Server entry '{entry}'{where} contains whitespace.");
+        }
+
+        string host;
+        string? portText = null;
+        if (entry[0] == '[')
+        {
+            var close = entry.IndexOf(']', StringComparison.Ordinal);
+            if (close < 0)
+            {
+                throw new FormatException($"Server entry '{entry}'{where} has an unclosed '['.");
+            }
+
+            host = entry[1..close];
+            var rest = entry[(close + 1)..];
+            if (rest.Length > 0)
+            {
+                if (rest[0] != ':')
+                {
+                    throw new FormatException($"Server entry '{entry}'{where}: expected ':' after ']'.");
+                }
+
+                portText = rest[1..];
+            }
+        }
+        else
+        {
+            var colon = entry.LastIndexOf(':');
+            if (colon >= 0 && entry.IndexOf(':', StringComparison.Ordinal) != colon)
+            {
+                throw new FormatException($"Server entry '{entry}'{where}: IPv6 addresses must be written in brackets, e.g. [::1]:2181.");
+            }
+
+            host = colon >= 0 ? entry[..colon] : entry;
+            portText = colon >= 0 ? entry[(colon + 1)..] : null;
+        }
+
+        if (host.Length == 0)
+        {
+            throw new FormatException($"Server entry '{entry}'{where} has an empty host.");
+        }
+
+        if (host.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':' or '%')))
+        {
+            throw new FormatException($"Server entry '{entry}'{where} has an invalid host name '{host}'.");
+        }
+
+        var port = ServerAddress.DefaultPort;
+        if (portText is not null)
+        {
+            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port < 1 || port > 65535)
+            {
+                throw new FormatException($"Server entry '{entry}'{where} has an invalid port '{portText}' (expected 1-65535).");
+            }
+        }
+
+        return new ServerAddress(host, port);
+    }
+
+    /// <summary>Prepends the chroot to a client path.</summary>
+    internal string ToServerPath(string clientPath)
+        => Chroot is null ? clientPath : clientPath == "/" ? Chroot : Chroot + clientPath;
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Join(',', Servers) + (Chroot ?? string.Empty);
+}

@@ -1,0 +1,115 @@
+namespace Orleans.ZooKeeper.Client;
+
+/// <summary>Settings of a <see cref="ZooKeeperClient"/>.</summary>
+public sealed class ZooKeeperClientOptions
+{
+    /// <summary>The default packet limit, the server's default jute.maxbuffer (0xfffff).</summary>
+    public const int DefaultMaxPacketSize = 0xfffff;
+
+    /// <summary>The connect string: <c>host1:2181,host2:2182/optional/chroot</c>.</summary>
+    public string ConnectString { get; set; } = "127.0.0.1:2181";
+
+    /// <summary>The requested session timeout. The server clamps it to [2, 20] × its tickTime.</summary>
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a call made while no connection is up (SUSPENDED, or before the first connect) waits for one before
+    /// failing with <see cref="ConnectionLossException"/>. Zero fails at once. Null (the default) waits up to the
+    /// session timeout. The call's CancellationToken can end the wait earlier.
+    /// </summary>
+    public TimeSpan? DisconnectedRequestTimeout { get; set; }
+
+    /// <summary>Upper bound on one TCP connect + handshake attempt. Null: session timeout ÷ number of servers.</summary>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>Largest frame the client sends or accepts, excluding the 4-byte length prefix. Must match the server's jute.maxbuffer.</summary>
+    public int MaxPacketSize { get; set; } = DefaultMaxPacketSize;
+
+    /// <summary>Allow connecting to a read-only server (one that lost quorum, with readonlymode.enabled).</summary>
+    public bool CanBeReadOnly { get; set; }
+
+    /// <summary>Shuffle the server list once before connecting (the usual behaviour, spreads load).</summary>
+    public bool ShuffleServers { get; set; } = true;
+
+    /// <summary>After the session expires, establish a new session automatically (the state goes LOST, then CONNECTED).</summary>
+    public bool ReconnectAfterExpiry { get; set; } = true;
+
+    /// <summary>Pause after every server in the list failed once, before trying again.</summary>
+    public TimeSpan ReconnectBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Credentials replayed on every connection, in order (scheme, auth bytes). Prefer <see cref="AddDigest"/>.</summary>
+    public IList<AuthInfo> Auth { get; } = new List<AuthInfo>();
+
+    /// <summary>
+    /// Complete awaiting tasks on the thread pool rather than on the socket's read loop. Keep true unless every
+    /// continuation is short and never blocks.
+    /// </summary>
+    public bool RunContinuationsAsynchronously { get; set; } = true;
+
+    /// <summary>Adds digest credentials (<c>user:password</c>), sent on every connection.</summary>
+    public ZooKeeperClientOptions AddDigest(string user, string password)
+    {
+        Auth.Add(AuthInfo.Digest(user, password));
+        return this;
+    }
+
+    internal void Validate()
+    {
+        if (SessionTimeout <= TimeSpan.Zero || SessionTimeout.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SessionTimeout), SessionTimeout, "The session timeout must be positive.");
+        }
+
+        if (MaxPacketSize < 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPacketSize), MaxPacketSize, "The packet limit must be at least 1024 bytes.");
+        }
+
+        if (DisconnectedRequestTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DisconnectedRequestTimeout), DisconnectedRequestTimeout, "Must not be negative.");
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "Must be positive.");
+        }
+    }
+}
+
+/// <summary>Credentials for one authentication scheme. <see cref="ToString"/> never shows the secret.</summary>
+public sealed class AuthInfo
+{
+    /// <summary>Creates credentials.</summary>
+    /// <param name="scheme">The scheme, e.g. <c>digest</c>.</param>
+    /// <param name="auth">The scheme-specific bytes (for digest: UTF-8 <c>user:password</c>).</param>
+    public AuthInfo(string scheme, byte[] auth)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(scheme);
+        ArgumentNullException.ThrowIfNull(auth);
+        Scheme = scheme;
+        Auth = auth;
+    }
+
+    /// <summary>The scheme.</summary>
+    public string Scheme { get; }
+
+    /// <summary>The secret bytes.</summary>
+    internal byte[] Auth { get; }
+
+    /// <summary>Digest credentials.</summary>
+    public static AuthInfo Digest(string user, string password)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(user);
+        ArgumentNullException.ThrowIfNull(password);
+        if (user.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("A digest user name must not contain ':'.", nameof(user));
+        }
+
+        return new AuthInfo("digest", System.Text.Encoding.UTF8.GetBytes(user + ":" + password));
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Scheme + ":***";
+}

@@ -1,0 +1,103 @@
+using Orleans.ZooKeeper.Testing;
+
+namespace Orleans.ZooKeeper.Client.Tests;
+
+/// <summary>One standalone server shared by the tests that do not disturb it.</summary>
+public sealed class SharedServerFixture : IAsyncLifetime
+{
+    public ZooKeeperServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions { ExtendedTypes = true });
+    }
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class SharedServerCollection : ICollectionFixture<SharedServerFixture>
+{
+    public const string Name = "shared server";
+}
+
+internal static class Wait
+{
+    public static readonly TimeSpan Default = TimeSpan.FromSeconds(20);
+
+    /// <summary>Polls <paramref name="condition"/> until true or the timeout passes.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? Default);
+        while (true)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"condition not met within {(timeout ?? Default).TotalSeconds:0.#} s: {what}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public static Task UntilAsync(Func<bool> condition, TimeSpan? timeout = null, string? what = null)
+        => UntilAsync(() => Task.FromResult(condition()), timeout, what);
+
+    public static async Task<T> WithTimeout<T>(this Task<T> task, TimeSpan? timeout = null)
+        => await task.WaitAsync(timeout ?? Default);
+
+    public static async Task WithTimeout(this Task task, TimeSpan? timeout = null)
+        => await task.WaitAsync(timeout ?? Default);
+}
+
+/// <summary>Collects state changes in order.</summary>
+internal sealed class StateRecorder
+{
+    private readonly List<ConnectionStateChange> _changes = [];
+
+    public StateRecorder(ZooKeeperClient client)
+    {
+        client.StateChanged += (_, c) =>
+        {
+            lock (_changes)
+            {
+                _changes.Add(c);
+            }
+        };
+    }
+
+    public List<ConnectionStateChange> Snapshot()
+    {
+        lock (_changes)
+        {
+            return [.. _changes];
+        }
+    }
+
+    public List<ConnectionState> States => Snapshot().Select(c => c.State).ToList();
+
+    public Task WaitForAsync(Func<List<ConnectionStateChange>, bool> predicate, TimeSpan? timeout = null, string? what = null)
+        => Wait.UntilAsync(() => predicate(Snapshot()), timeout, what ?? "state sequence; seen: " + string.Join(",", States));
+}
+
+internal static class Clients
+{
+    private static int _counter;
+
+    public static ZooKeeperClientOptions Options(string connectString, TimeSpan? sessionTimeout = null) => new()
+    {
+        ConnectString = connectString,
+        SessionTimeout = sessionTimeout ?? TimeSpan.FromSeconds(10),
+    };
+
+    public static Task<ZooKeeperClient> ConnectAsync(string connectString, TimeSpan? sessionTimeout = null)
+        => ZooKeeperClient.ConnectAsync(Options(connectString, sessionTimeout));
+
+    /// <summary>A fresh, unique test root path.</summary>
+    public static string UniquePath(string prefix = "t") => $"/{prefix}-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid():N}";
+}
