@@ -253,7 +253,12 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     /// <summary>The paths of this session's ephemeral nodes whose path starts with <paramref name="prefixPath"/> ("/" for all).</summary>
     public ValueTask<IReadOnlyList<string>> GetEphemeralsAsync(string prefixPath = "/", CancellationToken cancellationToken = default)
     {
-        ZooKeeperPath.Validate(prefixPath, isSequential: true, nameof(prefixPath));
+        if (prefixPath != "/")
+        {
+            // A prefix may end in '/' or in part of a name, like a sequential path.
+            ZooKeeperPath.Validate(prefixPath, isSequential: true, nameof(prefixPath));
+        }
+
         return _session.SendAsync<PathRequest, IReadOnlyList<string>, PathListReply>(new PathRequest(OpCode.GetEphemerals, prefixPath), prefixPath, default, null, cancellationToken);
     }
 

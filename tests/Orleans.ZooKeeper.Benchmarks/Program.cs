@@ -1,15 +1,7 @@
-// Temporary entry point: `java-selftest` exercises the Java reference client (JavaClient/) alone.
-// To be replaced by the real benchmark that interleaves our .NET client with the Java one.
-using System.Diagnostics;
-using System.Globalization;
-using Orleans.ZooKeeper.Benchmarks.JavaClient;
-using Orleans.ZooKeeper.Testing;
-
-if (args.Length == 0 || args[0] != "java-selftest")
-{
-    Console.Error.WriteLine("usage: Orleans.ZooKeeper.Benchmarks java-selftest");
-    return 2;
-}
+// Entry point of the benchmarks:
+//   client [--rounds N] [--inline-continuations]   our .NET client vs the official Java client (ClientBenchmark.cs)
+//   java-selftest                                    the Java reference client alone (JavaSelfTest.cs)
+using Orleans.ZooKeeper.Benchmarks;
 
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -19,64 +11,33 @@ Console.CancelKeyPress += (_, e) =>
 };
 var ct = cts.Token;
 
-const int PayloadBytes = 100;
-const string BasePath = "/bench-java";
-(string Op, string Mode, int Count)[] rows =
-[
-    ("create", "pipelined", 20_000),
-    ("setData", "pipelined", 20_000),
-    ("getData", "pipelined", 20_000),
-    ("create", "sync", 2_000),
-    ("setData", "sync", 2_000),
-    ("getData", "sync", 2_000),
-];
-
-var workDir = Directory.CreateTempSubdirectory("zk-javabench-").FullName;
 try
 {
-    // forceSync=no (the harness default); full JIT on the server since we measure throughput.
-    await using var server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions { FastStartupJvm = false }, ct);
-    Console.WriteLine($"ZooKeeper 3.8 standalone on {server.ConnectString} (pid {server.Pid}, zookeeper.forceSync=no)");
-
-    var sw = Stopwatch.StartNew();
-    await using var java = await JavaReferenceClient.StartAsync(server.ConnectString, 30_000, workDir, ct);
-    Console.WriteLine($"Java client pid {java.ProcessId}, session {java.SessionId}, started in {sw.ElapsedMilliseconds} ms");
-
-    // Warm-up (JIT, connection): every row at a tenth of its size, not reported.
-    foreach (var (op, mode, count) in rows)
+    switch (args.FirstOrDefault())
     {
-        await java.RunAsync(op, mode, Math.Max(1, count / 10), PayloadBytes, BasePath + "-warmup", ct);
+        case "client":
+            if (!ClientBenchmarkOptions.TryParse(args.AsSpan(1), out var options, out var error))
+            {
+                Console.Error.WriteLine(error);
+                return Usage();
+            }
+
+            return await ClientBenchmark.RunAsync(options, ct);
+        case "java-selftest" when args.Length == 1:
+            return await JavaSelfTest.RunAsync(ct);
+        default:
+            return Usage();
     }
-
-    await java.CleanupAsync(BasePath + "-warmup", ct);
-
-    Console.WriteLine();
-    Console.WriteLine($"{"op",-8} {"mode",-9} {"count",7} {"elapsed ms",11} {"ops/s",9} {"CPU µs/op",10} {"errors",6}");
-    foreach (var (op, mode, count) in rows)
-    {
-        var r = await java.RunAsync(op, mode, count, PayloadBytes, BasePath, ct);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{r.Op,-8} {r.Mode,-9} {r.Count,7} {r.Elapsed.TotalMilliseconds,11:F1} {r.OpsPerSecond,9:F0} {r.CpuMicrosPerOp,10:F1} {r.Errors,6}"));
-    }
-
-    await java.CleanupAsync(BasePath, ct);
-    Console.WriteLine();
-    Console.WriteLine($"payload {PayloadBytes} B; CPU = whole Java client process (all threads) over the timed section.");
-    return 0;
 }
 catch (OperationCanceledException) when (ct.IsCancellationRequested)
 {
     Console.Error.WriteLine("cancelled");
     return 130;
 }
-finally
+
+static int Usage()
 {
-    try
-    {
-        Directory.Delete(workDir, recursive: true);
-    }
-    catch (IOException e)
-    {
-        Console.Error.WriteLine($"could not delete {workDir}: {e.Message}");
-    }
+    Console.Error.WriteLine("usage: Orleans.ZooKeeper.Benchmarks client [--rounds N] [--inline-continuations]");
+    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks java-selftest");
+    return 2;
 }

@@ -67,3 +67,34 @@ public class EnsembleTests(ITestOutputHelper output)
         Assert.All(pids, pid => Assert.False(TestUtil.ProcessExists(pid)));
     }
 }
+
+public class ReadOnlyEnsembleTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task ReadOnlyModeServesWithoutQuorumAndQuorumComesBack()
+    {
+        CancellationToken ct = TestUtil.Timeout(180);
+        await using ZooKeeperEnsemble ensemble = await ZooKeeperEnsemble.StartNewAsync(
+            new ZooKeeperEnsembleOptions { ReadOnlyMode = true },
+            ct);
+
+        await ensemble.KillNodeAsync(1, ct);
+        await ensemble.KillNodeAsync(2, ct);
+        var clock = Stopwatch.StartNew();
+        await ensemble.Nodes[0].WaitForModeAsync(ZooKeeperMode.ReadOnly, TimeSpan.FromSeconds(30), ct);
+        output.WriteLine($"survivor read-only after {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(-1, await ensemble.GetLeaderIndexAsync(ct));
+
+        await using (RawSession session = await RawSession.ConnectAsync(ensemble.Nodes[0].Port, 4000, ct, canBeReadOnly: true))
+        {
+            Assert.True(session.IsReadOnly);
+        }
+
+        clock.Restart();
+        await ensemble.RestartNodeAsync(1, ct);
+        int leader = await ensemble.WaitForQuorumAsync(TimeSpan.FromSeconds(30), ct);
+        await ensemble.Nodes[0].WaitUntilServingAsync(TimeSpan.FromSeconds(30), ct);
+        output.WriteLine($"quorum back after {clock.ElapsedMilliseconds} ms, leader {leader}");
+        Assert.Contains(leader, new[] { 0, 1 });
+    }
+}

@@ -12,18 +12,22 @@ internal sealed class RawSession : IAsyncDisposable
 {
     private readonly Socket socket;
 
-    private RawSession(Socket socket, long sessionId, int timeout)
+    private RawSession(Socket socket, long sessionId, int timeout, bool readOnly)
     {
         this.socket = socket;
         SessionId = sessionId;
         NegotiatedTimeout = timeout;
+        IsReadOnly = readOnly;
     }
 
     public long SessionId { get; }
 
     public int NegotiatedTimeout { get; }
 
-    public static async Task<RawSession> ConnectAsync(int port, int sessionTimeoutMs, CancellationToken cancellationToken)
+    /// <summary>The server accepted the session in read-only mode.</summary>
+    public bool IsReadOnly { get; }
+
+    public static async Task<RawSession> ConnectAsync(int port, int sessionTimeoutMs, CancellationToken cancellationToken, bool canBeReadOnly = false)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -39,15 +43,22 @@ internal sealed class RawSession : IAsyncDisposable
             BinaryPrimitives.WriteInt32BigEndian(span[16..], sessionTimeoutMs);
             BinaryPrimitives.WriteInt64BigEndian(span[20..], 0);
             BinaryPrimitives.WriteInt32BigEndian(span[28..], 16);
+            span[^1] = canBeReadOnly ? (byte)1 : (byte)0;
             await socket.SendAsync(request, SocketFlags.None, cancellationToken);
 
             byte[] lengthBytes = await ReadExactlyAsync(socket, 4, cancellationToken);
             int length = BinaryPrimitives.ReadInt32BigEndian(lengthBytes);
             byte[] body = await ReadExactlyAsync(socket, length, cancellationToken);
+            if (body.Length < 16)
+            {
+                throw new IOException($"Not a ConnectResponse: {length} bytes.");
+            }
+
             // ConnectResponse: protocolVersion, timeOut, sessionId, passwd, readOnly.
             int timeout = BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(4));
             long sessionId = BinaryPrimitives.ReadInt64BigEndian(body.AsSpan(8));
-            return new RawSession(socket, sessionId, timeout);
+            bool readOnly = body.Length >= 37 && body[36] != 0;
+            return new RawSession(socket, sessionId, timeout, readOnly);
         }
         catch
         {

@@ -198,7 +198,7 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
             return;
         }
 
-        await Task.WhenAll(nodes.Select(node => node.KillAsync(CancellationToken.None))).ConfigureAwait(false);
+        await Task.WhenAll(nodes.Select(node => node.DisposeProcessAsync())).ConfigureAwait(false);
         await TestDirectories.DeleteInstanceDirectoryAsync(RootDir).ConfigureAwait(false);
     }
 }
@@ -249,6 +249,8 @@ public sealed class ZooKeeperEnsembleNode : ZooKeeperServerProcess
 
     /// <inheritdoc/>
     protected override string DisplayName => $"ZooKeeper ensemble node {Index} (server.{ServerId})";
+
+    internal Task DisposeProcessAsync() => KillAndReleaseAsync();
 
     private protected override IEnumerable<string> GetSpecificConfigLines()
     {

@@ -66,7 +66,7 @@ public sealed class ZooKeeperServer : ZooKeeperServerProcess, IAsyncDisposable
             return;
         }
 
-        await KillAsync(CancellationToken.None).ConfigureAwait(false);
+        await KillAndReleaseAsync().ConfigureAwait(false);
         await TestDirectories.DeleteInstanceDirectoryAsync(DataDir).ConfigureAwait(false);
     }
 

@@ -24,6 +24,7 @@ public abstract partial class ZooKeeperServerProcess
     private Process? process;
     private int pid;
     private bool paused;
+    private bool released;
 
     private protected ZooKeeperServerProcess(
         ZooKeeperInstallation installation,
@@ -463,6 +464,7 @@ public abstract partial class ZooKeeperServerProcess
     {
         lock (gate)
         {
+            ObjectDisposedException.ThrowIf(released, this);
             if (process is { HasExited: false })
             {
                 return;
@@ -553,6 +555,19 @@ public abstract partial class ZooKeeperServerProcess
             "read-only" => ZooKeeperMode.ReadOnly,
             _ => ZooKeeperMode.Unknown,
         };
+    }
+
+    /// <summary>Kills the process (if running) and releases the <see cref="Process"/> object; for disposal.</summary>
+    private protected async Task KillAndReleaseAsync()
+    {
+        await KillAsync(CancellationToken.None).ConfigureAwait(false);
+        lock (gate)
+        {
+            released = true;
+            process?.Dispose();
+            process = null;
+            paused = false;
+        }
     }
 
     private Process? CurrentProcess()

@@ -22,7 +22,7 @@ public abstract record Op
     internal virtual void Validate() => ZooKeeperPath.Validate(Path);
 
     /// <summary>Creates a node (persistent, ephemeral, sequential, container or TTL).</summary>
-    public static CreateOp Create(string path, ReadOnlyMemory<byte> data, CreateMode mode = CreateMode.Persistent, IReadOnlyList<Acl>? acl = null, TimeSpan? ttl = null)
+    public static CreateOp Create(string path, ReadOnlyMemory<byte> data = default, CreateMode mode = CreateMode.Persistent, IReadOnlyList<Acl>? acl = null, TimeSpan? ttl = null)
         => new(path, data, mode, acl ?? Acls.OpenUnsafe, ttl);
 
     /// <summary>Deletes a node, if its version matches (-1: any).</summary>

@@ -27,6 +27,7 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
     private long _sessionId;
     private byte[] _password = new byte[16];
     private bool _closing;
+    private volatile bool _closeRequested;
 
     public ZooKeeperSession(ZooKeeperClientOptions options, ILogger logger)
     {
@@ -418,7 +419,7 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
                 }
             }
 
-            if (token.IsCancellationRequested || _fatal is not null)
+            if (token.IsCancellationRequested || _fatal is not null || _closeRequested)
             {
                 break;
             }
@@ -523,10 +524,12 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
     {
         lock (_stateLock)
         {
-            if (_closing)
+            if (_closing || _closeRequested)
             {
                 return;
             }
+
+            _closeRequested = true;
         }
 
         if (_current is not null)

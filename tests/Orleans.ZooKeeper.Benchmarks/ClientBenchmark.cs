@@ -1,0 +1,322 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using Orleans.ZooKeeper.Benchmarks.JavaClient;
+using Orleans.ZooKeeper.Client;
+using Orleans.ZooKeeper.Testing;
+
+namespace Orleans.ZooKeeper.Benchmarks;
+
+/// <summary>Command-line options of the <c>client</c> benchmark.</summary>
+internal sealed record ClientBenchmarkOptions
+{
+    /// <summary>Timed rounds (each runs every row for both clients); the table reports the median.</summary>
+    public int Rounds { get; init; } = 5;
+
+    /// <summary>Runs our client with <see cref="ZooKeeperClientOptions.RunContinuationsAsynchronously"/> = false.</summary>
+    public bool InlineContinuations { get; init; }
+
+    public static bool TryParse(ReadOnlySpan<string> args, out ClientBenchmarkOptions options, out string error)
+    {
+        options = new ClientBenchmarkOptions();
+        error = "";
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--rounds":
+                    if (i + 1 >= args.Length
+                        || !int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var rounds)
+                        || rounds < 1 || rounds > 1000)
+                    {
+                        error = "--rounds needs a whole number from 1 to 1000";
+                        return false;
+                    }
+
+                    options = options with { Rounds = rounds };
+                    i++;
+                    break;
+                case "--inline-continuations":
+                    options = options with { InlineContinuations = true };
+                    break;
+                default:
+                    error = $"unknown argument '{args[i]}'";
+                    return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+/// <summary>
+/// `client`: our .NET client vs the official Java client (java/ZkJavaBench.java via <see cref="JavaReferenceClient"/>),
+/// interleaved in one run against one local ZooKeeper server. Per round every row runs for both clients, one after
+/// the other (who goes first alternates per round); the table shows the median over the rounds.
+/// </summary>
+internal static class ClientBenchmark
+{
+    private const int PayloadBytes = 100;
+    private const int WarmupDivisor = 5;
+    private const string OurRoot = "/bench-ours";
+    private const string JavaRoot = "/bench-java";
+    private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(30);
+
+    private static readonly Row[] Rows =
+    [
+        new("pipelined create", "create", "pipelined", 20_000),
+        new("pipelined setData", "setData", "pipelined", 20_000),
+        new("pipelined getData", "getData", "pipelined", 20_000),
+        new("sync setData", "setData", "sync", 2_000),
+        new("sync getData", "getData", "sync", 2_000),
+    ];
+
+    public static async Task<int> RunAsync(ClientBenchmarkOptions options, CancellationToken ct)
+    {
+        var payload = new byte[PayloadBytes];
+        for (var i = 0; i < payload.Length; i++)
+        {
+            payload[i] = (byte)('a' + (i % 26)); // as ZkJavaBench.java
+        }
+
+        var maxCount = Rows.Max(r => r.Count);
+        var workDir = Directory.CreateTempSubdirectory("zk-clientbench-").FullName;
+        try
+        {
+            // forceSync=no is the harness default (ZooKeeperServerOptions.ForceSync = false); full JIT on the server.
+            var serverOptions = new ZooKeeperServerOptions { FastStartupJvm = false, ForceSync = false };
+            await using var server = await ZooKeeperServer.StartNewAsync(serverOptions, ct);
+            var serverVersion = await ServerVersionAsync(server, ct);
+
+            await using var java = await JavaReferenceClient.StartAsync(server.ConnectString, (int)SessionTimeout.TotalMilliseconds, workDir, ct);
+            var ourOptions = new ZooKeeperClientOptions
+            {
+                ConnectString = server.ConnectString,
+                SessionTimeout = SessionTimeout,
+                RunContinuationsAsynchronously = !options.InlineContinuations,
+            };
+            await using var ours = await OurClientRunner.StartAsync(ourOptions, OurRoot + "/data", payload, maxCount, ct);
+
+            PrintNotes(options, server, serverOptions, serverVersion, java, ours, await JavaVersionAsync(ct));
+
+            // ---- warm-up: both clients, every row at 1/WarmupDivisor size, untimed.
+            Console.WriteLine($"warm-up (every row at 1/{WarmupDivisor} size, not reported) ...");
+            foreach (var row in Rows)
+            {
+                var n = Math.Max(1, row.Count / WarmupDivisor);
+                await ours.RunAsync(row.Op, row.Mode, n, OurRoot + "/warmup", ct);
+                await java.RunAsync(row.Op, row.Mode, n, PayloadBytes, JavaDataOrCreateBase(row, JavaRoot + "/warmup"), ct);
+            }
+
+            await ours.CleanupAsync(OurRoot + "/warmup", ct);
+            await java.CleanupAsync(JavaRoot + "/warmup", ct);
+
+            // ---- timed rounds
+            var ourSamples = Rows.Select(_ => new List<RunSample>()).ToArray();
+            var javaSamples = Rows.Select(_ => new List<RunSample>()).ToArray();
+            for (var round = 1; round <= options.Rounds; round++)
+            {
+                var oursFirst = round % 2 == 1;
+                Console.WriteLine($"round {round}/{options.Rounds} ({(oursFirst ? "ours" : "Java")} first)");
+                var ourCreateBase = OurRoot + "/r" + round.ToString(CultureInfo.InvariantCulture);
+                var javaCreateBase = JavaRoot + "/r" + round.ToString(CultureInfo.InvariantCulture);
+                for (var r = 0; r < Rows.Length; r++)
+                {
+                    var row = Rows[r];
+                    RunSample o, j;
+                    if (oursFirst)
+                    {
+                        o = await ours.RunAsync(row.Op, row.Mode, row.Count, ourCreateBase, ct);
+                        j = ToSample(await java.RunAsync(row.Op, row.Mode, row.Count, PayloadBytes, JavaDataOrCreateBase(row, javaCreateBase), ct));
+                    }
+                    else
+                    {
+                        j = ToSample(await java.RunAsync(row.Op, row.Mode, row.Count, PayloadBytes, JavaDataOrCreateBase(row, javaCreateBase), ct));
+                        o = await ours.RunAsync(row.Op, row.Mode, row.Count, ourCreateBase, ct);
+                    }
+
+                    ourSamples[r].Add(o);
+                    javaSamples[r].Add(j);
+                    Console.WriteLine(Invariant(
+                        $"  {row.Name,-18} ours {o.OpsPerSecond,8:F0} ops/s {o.CpuMicrosPerOp,6:F1} µs/op | Java {j.OpsPerSecond,8:F0} ops/s {j.CpuMicrosPerOp,6:F1} µs/op{ErrorNote(o, j)}"));
+                }
+
+                // Keep the server's tree small: the create parents of this round go now.
+                await ours.CleanupAsync(ourCreateBase, ct);
+                await java.CleanupAsync(javaCreateBase, ct);
+            }
+
+            // ---- our allocations per pipelined op (separate runs, not part of the table's timings)
+            var allocations = new List<(string Op, double BytesPerOp, int Errors)>();
+            foreach (var op in new[] { "setData", "getData", "create" })
+            {
+                var (bytes, errors) = await ours.MeasurePipelinedAllocationAsync(op, maxCount, OurRoot + "/alloc", ct);
+                allocations.Add((op, bytes, errors));
+            }
+
+            await ours.CleanupAsync(OurRoot + "/alloc", ct);
+            await ours.CleanupDataAsync(ct);
+            await java.CleanupAsync(JavaRoot + "/data", ct);
+
+            // ---- report
+            var totalErrors = ourSamples.Concat(javaSamples).SelectMany(s => s).Sum(s => s.Errors) + allocations.Sum(a => a.Errors);
+            Console.WriteLine();
+            Console.WriteLine($"median of {options.Rounds} round(s); ops/s = count ÷ wall time of the timed section; CPU µs/op = client process CPU (all threads) ÷ count");
+            Console.WriteLine();
+            const string Header = "row                        | ours ops/s | Java ops/s | ours ÷ Java | ours CPU µs/op | Java CPU µs/op";
+            Console.WriteLine(Header);
+            Console.WriteLine(new string('-', Header.Length));
+            var minRatio = double.PositiveInfinity;
+            for (var r = 0; r < Rows.Length; r++)
+            {
+                var ourOps = Median(ourSamples[r].Select(s => s.OpsPerSecond));
+                var javaOps = Median(javaSamples[r].Select(s => s.OpsPerSecond));
+                var ratio = ourOps / javaOps;
+                minRatio = Math.Min(minRatio, ratio);
+                Console.WriteLine(Invariant(
+                    $"{Rows[r].Name + " (" + Rows[r].Count.ToString("N0", CultureInfo.InvariantCulture) + ")",-26} | {ourOps,10:F0} | {javaOps,10:F0} | {ratio,11:F2} | {Median(ourSamples[r].Select(s => s.CpuMicrosPerOp)),14:F1} | {Median(javaSamples[r].Select(s => s.CpuMicrosPerOp)),14:F1}"));
+            }
+
+            Console.WriteLine();
+            var setData = allocations[0];
+            Console.WriteLine(Invariant(
+                $"ours, bytes allocated per pipelined setData: {setData.BytesPerOp:F1} B/op (GC.GetTotalAllocatedBytes(precise) delta, whole process, over a separate pipelined run of {maxCount:N0} ÷ {maxCount:N0}; the ValueTask<Stat>[] and the path array are preallocated outside the measured region, so not included)"));
+            Console.WriteLine(Invariant(
+                $"ours, same measurement for pipelined getData: {allocations[1].BytesPerOp:F1} B/op (includes the returned byte[] data), create: {allocations[2].BytesPerOp:F1} B/op (includes the returned path string)"));
+            if (totalErrors > 0)
+            {
+                Console.WriteLine($"WARNING: {totalErrors} operation(s) failed with a ZooKeeper error; their rows are not comparable.");
+            }
+
+            Console.WriteLine(Invariant($"min ratio: {minRatio:F2}"));
+            return totalErrors > 0 ? 1 : 0;
+        }
+        finally
+        {
+            JavaSelfTest.TryDeleteDirectory(workDir);
+        }
+    }
+
+    /// <summary>setData/getData rows of the Java driver rotate over {basePath}/n0..n999; one shared node set is enough.</summary>
+    private static string JavaDataOrCreateBase(Row row, string createBase) => row.Op == "create" ? createBase : JavaRoot + "/data";
+
+    private static RunSample ToSample(JavaRunResult r) => new(r.Count, r.Elapsed, r.Cpu, r.Errors);
+
+    private static string ErrorNote(RunSample o, RunSample j)
+        => o.Errors + j.Errors == 0 ? "" : Invariant($"  ERRORS ours {o.Errors}, Java {j.Errors}");
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    private static void PrintNotes(
+        ClientBenchmarkOptions options,
+        ZooKeeperServer server,
+        ZooKeeperServerOptions serverOptions,
+        string serverVersion,
+        JavaReferenceClient java,
+        OurClientRunner ours,
+        string javaVersion)
+    {
+        Console.WriteLine("ZooKeeper client benchmark: ours (Orleans.ZooKeeper.Client, .NET) vs the official Java client, interleaved, same server");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores ({CpuModel()}), {RuntimeInformation.OSDescription}, {RuntimeInformation.OSArchitecture}");
+        Console.WriteLine(Invariant(
+            $"server:  ZooKeeper {serverVersion} (Debian zookeeper 3.8.0 package), standalone on {server.ConnectString} (loopback), pid {server.Pid}, forceSync={(serverOptions.ForceSync ? "yes" : "no")} (transaction log not fsynced), tickTime {serverOptions.TickTime} ms, -Xmx{serverOptions.HeapMegabytes}m, full JIT; it shares the {Environment.ProcessorCount} cores with both clients; its CPU is in neither client's column"));
+        Console.WriteLine(Invariant(
+            $"ours:    {RuntimeInformation.FrameworkDescription}, GC {(GCSettings.IsServerGC ? "server" : "workstation")}{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : " concurrent")}, RunContinuationsAsynchronously={!options.InlineContinuations}, session 0x{ours.Client.SessionId:x}, pid {Environment.ProcessId}"));
+        Console.WriteLine($"Java:    official client {JavaReferenceClient.ZooKeeperJar} (3.8.0) on {javaVersion}, -Xmx512m, session {java.SessionId}, pid {java.ProcessId}");
+        Console.WriteLine(Invariant(
+            $"load:    payload {PayloadBytes} B, one session per client, setData/getData rotate over {OurClientRunner.NodeSet} nodes, each create round under a fresh parent (deleted after the round); {options.Rounds} timed round(s) after 1 warm-up"));
+        Console.WriteLine("CPU:     ours = this process's Process.TotalProcessorTime delta (refreshed); Java = its process CPU (OperatingSystemMXBean.getProcessCpuTime);");
+        Console.WriteLine("         both cover all threads incl. GC/JIT; Java's counter ticks in 10 ms, i.e. 5 µs/op steps on the 2,000-op sync rows");
+        Console.WriteLine();
+    }
+
+    private static async Task<string> ServerVersionAsync(ZooKeeperServer server, CancellationToken ct)
+    {
+        try
+        {
+            var srvr = await server.FourLetterWordAsync("srvr", ct);
+            foreach (var line in srvr.Split('\n'))
+            {
+                const string Prefix = "Zookeeper version:";
+                if (line.StartsWith(Prefix, StringComparison.Ordinal))
+                {
+                    return line[Prefix.Length..].Trim();
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return "unknown (srvr failed: " + e.Message + ")";
+        }
+
+        return "unknown";
+    }
+
+    private static async Task<string> JavaVersionAsync(CancellationToken ct)
+    {
+        try
+        {
+            var psi = new ProcessStartInfo("java") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            var javaHome = Environment.GetEnvironmentVariable("JAVA_HOME");
+            if (!string.IsNullOrEmpty(javaHome) && File.Exists(Path.Combine(javaHome, "bin", "java")))
+            {
+                psi.FileName = Path.Combine(javaHome, "bin", "java");
+            }
+
+            psi.ArgumentList.Add("-version");
+            using var p = Process.Start(psi);
+            if (p is null)
+            {
+                return "java (version unknown)";
+            }
+
+            var stdout = p.StandardOutput.ReadToEndAsync(ct);
+            var stderr = await p.StandardError.ReadToEndAsync(ct);
+            await stdout;
+            await p.WaitForExitAsync(ct);
+            var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return lines.Length >= 3 ? lines[2] : lines.FirstOrDefault() ?? "java (version unknown)";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "java (version unknown)";
+        }
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/cpuinfo"))
+            {
+                if (line.StartsWith("model name", StringComparison.Ordinal))
+                {
+                    return line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return "cpu model unknown";
+    }
+
+    private sealed record Row(string Name, string Op, string Mode, int Count);
+}

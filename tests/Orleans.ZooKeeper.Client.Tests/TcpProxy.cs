@@ -1,0 +1,154 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Orleans.ZooKeeper.Client.Tests;
+
+/// <summary>
+/// A loopback TCP proxy in front of a real server, to cut a client off (a network partition) and let it back in,
+/// without touching the server.
+/// </summary>
+internal sealed class TcpProxy : IAsyncDisposable
+{
+    private readonly int _targetPort;
+    private readonly object _lock = new();
+    private readonly List<(TcpClient Client, TcpClient Upstream)> _pairs = [];
+    private readonly CancellationTokenSource _cts = new();
+    private readonly TcpListener _listener;
+    private bool _blocked;
+
+    public TcpProxy(int targetPort)
+    {
+        _targetPort = targetPort;
+        _listener = new TcpListener(IPAddress.Loopback, 0);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _ = AcceptLoopAsync();
+    }
+
+    public int Port { get; }
+
+    public string ConnectString => $"127.0.0.1:{Port}";
+
+    public int ConnectionCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pairs.Count;
+            }
+        }
+    }
+
+    /// <summary>Drops every connection and refuses (accepts and immediately closes) new ones.</summary>
+    public void Block()
+    {
+        lock (_lock)
+        {
+            _blocked = true;
+            foreach (var (c, u) in _pairs)
+            {
+                c.Dispose();
+                u.Dispose();
+            }
+
+            _pairs.Clear();
+        }
+    }
+
+    /// <summary>Lets new connections through again.</summary>
+    public void Unblock()
+    {
+        lock (_lock)
+        {
+            _blocked = false;
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_cts.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_cts.Token);
+            }
+            catch
+            {
+                return;
+            }
+
+            bool blocked;
+            lock (_lock)
+            {
+                blocked = _blocked;
+            }
+
+            if (blocked)
+            {
+                client.Dispose();
+                continue;
+            }
+
+            var upstream = new TcpClient();
+            try
+            {
+                await upstream.ConnectAsync(IPAddress.Loopback, _targetPort);
+            }
+            catch
+            {
+                client.Dispose();
+                upstream.Dispose();
+                continue;
+            }
+
+            lock (_lock)
+            {
+                _pairs.Add((client, upstream));
+            }
+
+            _ = PumpAsync(client, upstream);
+            _ = PumpAsync(upstream, client);
+        }
+    }
+
+    private async Task PumpAsync(TcpClient from, TcpClient to)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            var input = from.GetStream();
+            var output = to.GetStream();
+            while (true)
+            {
+                var n = await input.ReadAsync(buffer, _cts.Token);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                await output.WriteAsync(buffer.AsMemory(0, n), _cts.Token);
+            }
+        }
+        catch
+        {
+        }
+
+        from.Dispose();
+        to.Dispose();
+        lock (_lock)
+        {
+            _pairs.RemoveAll(p => p.Client == from || p.Upstream == from);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _cts.Cancel();
+        _listener.Stop();
+        Block();
+        _cts.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
