@@ -276,7 +276,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         return _session.SendAsync<PathRequest, string, PathReply>(new PathRequest(OpCode.Sync, path), path, default, null, cancellationToken);
     }
 
-    /// <summary>The identities the server associates with this session (whoAmI; needs a 3.9+ server, else <see cref="UnimplementedException"/>).</summary>
+    /// <summary>The identities the server associates with this session (whoAmI): e.g. ip:127.0.0.1 and digest user names.</summary>
     public ValueTask<IReadOnlyList<ClientInfo>> WhoAmIAsync(CancellationToken cancellationToken = default)
         => _session.SendAsync<EmptyRequest, IReadOnlyList<ClientInfo>, WhoAmIReply>(new EmptyRequest(OpCode.WhoAmI), null, default, null, cancellationToken);
 

@@ -200,17 +200,14 @@ public sealed class OperationsTests(SharedServerFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task WhoAmI_reports_identities_or_unimplemented_on_a_3_8_server()
+    public async Task WhoAmI_reports_the_session_identities()
     {
-        try
-        {
-            var ids = await _client.WhoAmIAsync();
-            Assert.Contains(ids, i => i.AuthScheme == "ip" && i.User == "127.0.0.1");
-        }
-        catch (UnimplementedException)
-        {
-            // Debian's 3.8.0 server predates whoAmI (3.9); the client must surface that cleanly and stay usable.
-        }
+        var ids = await _client.WhoAmIAsync();
+        Assert.Contains(ids, i => i.AuthScheme == "ip" && i.User == "127.0.0.1");
+        await using var digest = await Clients.ConnectAsync(fixture.Server.ConnectString);
+        await digest.AddDigestAuthAsync("bob", "pw");
+        var digestIds = await digest.WhoAmIAsync();
+        Assert.Contains(digestIds, i => i.AuthScheme == "digest" && i.User == "bob");
 
         Assert.NotNull(await _client.ExistsAsync(_root));
         Assert.Equal(ConnectionState.Connected, _client.State);
