@@ -437,6 +437,15 @@ public sealed class ZooKeeperClient : IAsyncDisposable
         {
             throw new ArgumentException("An ACL must have at least one entry (ZooKeeper rejects empty ACLs with InvalidACL).", nameof(acl));
         }
+
+        for (var i = 0; i < acl.Count; i++)
+        {
+            var id = acl[i].Id;
+            if (id.Scheme is null || id.Id is null || !Utf8Text.IsEncodable(id.Scheme) || !Utf8Text.IsEncodable(id.Id))
+            {
+                throw new ArgumentException($"ACL entry {i} has a null scheme or id, or one with an unpaired surrogate that cannot be sent as UTF-8.", nameof(acl));
+            }
+        }
     }
 
     private WatchRegistration Watch(WatchKind kind, string path, Action<WatchedEvent>? watcher)

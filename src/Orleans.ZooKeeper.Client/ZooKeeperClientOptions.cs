@@ -87,6 +87,11 @@ public sealed class AuthInfo
     {
         ArgumentException.ThrowIfNullOrEmpty(scheme);
         ArgumentNullException.ThrowIfNull(auth);
+        if (!Proto.Utf8Text.IsEncodable(scheme))
+        {
+            throw new ArgumentException("The auth scheme contains an unpaired surrogate and cannot be sent as UTF-8.", nameof(scheme));
+        }
+
         Scheme = scheme;
         Auth = auth;
     }

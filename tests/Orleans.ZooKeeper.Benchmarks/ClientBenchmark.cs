@@ -113,6 +113,8 @@ internal static class ClientBenchmark
             await java.CleanupAsync(JavaRoot + "/warmup", ct);
 
             // ---- timed rounds
+            int[] benchmarkPids = [Environment.ProcessId, server.Pid, java.ProcessId];
+            var load0 = HostLoad.Sample(benchmarkPids);
             var ourSamples = Rows.Select(_ => new List<RunSample>()).ToArray();
             var javaSamples = Rows.Select(_ => new List<RunSample>()).ToArray();
             for (var round = 1; round <= options.Rounds; round++)
@@ -147,6 +149,9 @@ internal static class ClientBenchmark
                 await java.CleanupAsync(javaCreateBase, ct);
             }
 
+            var load1 = HostLoad.Sample(benchmarkPids);
+            var load = load0.TotalTicks > 0 && load1.TotalTicks > 0 ? load1 - load0 : default;
+
             // ---- our allocations per pipelined op (separate runs, not part of the table's timings)
             var allocations = new List<(string Op, double BytesPerOp, int Errors)>();
             foreach (var op in new[] { "setData", "getData", "create" })
@@ -163,6 +168,12 @@ internal static class ClientBenchmark
             var totalErrors = ourSamples.Concat(javaSamples).SelectMany(s => s).Sum(s => s.Errors) + allocations.Sum(a => a.Errors);
             Console.WriteLine();
             Console.WriteLine($"median of {options.Rounds} round(s); ops/s = count ÷ wall time of the timed section; CPU µs/op = client process CPU (all threads) ÷ count");
+            if (load.TotalTicks > 0)
+            {
+                Console.WriteLine(Invariant(
+                    $"host load over the timed rounds (/proc/stat): CPUs {load.BusyPercent:F0}% busy = this benchmark (server + both clients) {load.BenchmarkPercent:F0}% + other processes {load.OtherPercent:F0}% (the latter makes the numbers noisier)"));
+            }
+
             Console.WriteLine();
             const string Header = "row                        | ours ops/s | Java ops/s | ours ÷ Java | ours CPU µs/op | Java CPU µs/op";
             Console.WriteLine(Header);
@@ -181,7 +192,7 @@ internal static class ClientBenchmark
             Console.WriteLine();
             var setData = allocations[0];
             Console.WriteLine(Invariant(
-                $"ours, bytes allocated per pipelined setData: {setData.BytesPerOp:F1} B/op (GC.GetTotalAllocatedBytes(precise) delta, whole process, over a separate pipelined run of {maxCount:N0} ÷ {maxCount:N0}; the ValueTask<Stat>[] and the path array are preallocated outside the measured region, so not included)"));
+                $"ours, bytes allocated per pipelined setData: {setData.BytesPerOp:F1} B/op (GC.GetTotalAllocatedBytes(precise) delta over a separate pipelined run of {maxCount:N0} setData, ÷ {maxCount:N0}; whole process, all threads; the ValueTask<Stat>[] and the path array are allocated before the measured region, so they are not included)"));
             Console.WriteLine(Invariant(
                 $"ours, same measurement for pipelined getData: {allocations[1].BytesPerOp:F1} B/op (includes the returned byte[] data), create: {allocations[2].BytesPerOp:F1} B/op (includes the returned path string)"));
             if (totalErrors > 0)
@@ -319,4 +330,42 @@ internal static class ClientBenchmark
     }
 
     private sealed record Row(string Name, string Op, string Mode, int Count);
+
+    /// <summary>Whole-host CPU (all CPUs, /proc/stat) and the CPU of given processes (/proc/PID/stat), in clock ticks.</summary>
+    private readonly record struct HostLoad(long TotalTicks, long BusyTicks, long BenchmarkTicks)
+    {
+        public double BusyPercent => 100.0 * BusyTicks / TotalTicks;
+
+        public double BenchmarkPercent => 100.0 * BenchmarkTicks / TotalTicks;
+
+        public double OtherPercent => Math.Max(0, BusyPercent - BenchmarkPercent);
+
+        public static HostLoad operator -(HostLoad a, HostLoad b) => new(a.TotalTicks - b.TotalTicks, a.BusyTicks - b.BusyTicks, a.BenchmarkTicks - b.BenchmarkTicks);
+
+        public static HostLoad Sample(IEnumerable<int> pids)
+        {
+            try
+            {
+                // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is already in user)
+                var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var v = cpu.Skip(1).Take(8).Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                var total = v.Sum();
+                var idle = v[3] + v[4];
+                long benchmark = 0;
+                foreach (var pid in pids)
+                {
+                    // Fields after "(comm)": state is field 3, utime 14, stime 15 (1-based).
+                    var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+                    var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    benchmark += long.Parse(rest[11], CultureInfo.InvariantCulture) + long.Parse(rest[12], CultureInfo.InvariantCulture);
+                }
+
+                return new HostLoad(total, total - idle, benchmark);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or InvalidOperationException)
+            {
+                return default;
+            }
+        }
+    }
 }

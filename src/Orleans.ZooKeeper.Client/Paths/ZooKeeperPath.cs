@@ -13,6 +13,12 @@ public static class ZooKeeperPath
             return "the path is null";
         }
 
+        if (isSequential)
+        {
+            // The server checks a sequential path with a digit appended, like the name it will create.
+            return path.Length == 0 ? "the path is empty" : GetError(path + "1");
+        }
+
         if (path.Length == 0)
         {
             return "the path is empty";
@@ -25,10 +31,10 @@ public static class ZooKeeperPath
 
         if (path.Length == 1)
         {
-            return isSequential ? "a sequential node cannot be created at '/'" : null;
+            return null;
         }
 
-        if (path[^1] == '/' && !isSequential)
+        if (path[^1] == '/')
         {
             return "the path must not end with '/'";
         }

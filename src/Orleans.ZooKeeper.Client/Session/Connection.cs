@@ -237,9 +237,19 @@ internal sealed class Connection
 
             var xid = _session.NextXid();
             var start = _active.BeginFrame();
-            _active.WriteInt(xid);
-            _active.WriteInt((int)body.Op);
-            body.Write(_active, _session.Chroot);
+            try
+            {
+                _active.WriteInt(xid);
+                _active.WriteInt((int)body.Op);
+                body.Write(_active, _session.Chroot);
+            }
+            catch
+            {
+                // Never leave half a frame in the batch: the stream would be corrupt for every later request.
+                _active.Rollback(start);
+                throw;
+            }
+
             size = _active.EndFrame(start);
             if (size > _maxPacket)
             {
@@ -266,11 +276,20 @@ internal sealed class Connection
             }
 
             var start = _active.BeginFrame();
-            _active.WriteInt(Xids.Auth);
-            _active.WriteInt((int)OpCode.Auth);
-            _active.WriteInt(0);
-            _active.WriteString(auth.Scheme);
-            _active.WriteBuffer(auth.Auth);
+            try
+            {
+                _active.WriteInt(Xids.Auth);
+                _active.WriteInt((int)OpCode.Auth);
+                _active.WriteInt(0);
+                _active.WriteString(auth.Scheme);
+                _active.WriteBuffer(auth.Auth);
+            }
+            catch
+            {
+                _active.Rollback(start);
+                throw;
+            }
+
             _active.EndFrame(start);
             _authWaiters.Enqueue(waiter);
             ScheduleWrite();

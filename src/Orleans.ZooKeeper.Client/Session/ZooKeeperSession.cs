@@ -379,18 +379,29 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
                 auth = [.. _auth];
             }
 
-            foreach (var a in auth)
+            try
             {
-                connection.TryEnqueueAuth(a, null);
-            }
-
-            if (resumed)
-            {
-                var watches = Watches.Snapshot();
-                if (!watches.IsEmpty)
+                foreach (var a in auth)
                 {
-                    connection.EnqueueSetWatches(watches, LastZxid);
+                    connection.TryEnqueueAuth(a, null);
                 }
+
+                if (resumed)
+                {
+                    var watches = Watches.Snapshot();
+                    if (!watches.IsEmpty)
+                    {
+                        connection.EnqueueSetWatches(watches, LastZxid);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                // Never let one bad connection end the loop.
+                connection.Abort(ex);
+                failures++;
+                Log.ConnectFailed(_logger, server.ToString(), ex.Message);
+                continue;
             }
 
             connection.Start();
