@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using Orleans.ZooKeeper.Client.Proto;
 using Orleans.ZooKeeper.Client.Watches;
 
@@ -39,13 +40,16 @@ internal sealed class Connection
     private readonly object _lock = new();
     private readonly Queue<PendingRequest> _pending = new();
     private readonly Queue<TaskCompletionSource?> _authWaiters = new();
-    private readonly SemaphoreSlim _writeSignal = new(0, int.MaxValue);
+    // Wakes the write loop. A single-reader channel reuses one waiter; SemaphoreSlim.WaitAsync allocated a TaskNode
+    // (~88 B) each time the loop went idle, i.e. once per request in request/response use.
+    private readonly Channel<bool> _writeSignal = Channel.CreateUnbounded<bool>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TaskCompletionSource<Exception> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _cts = new();
     private readonly int _maxPacket;
     private FrameBuffer _active = new();
     private FrameBuffer _flushing = new();
     private bool _writeScheduled;
+    private bool _flushBusy; // the _flushing buffer is being written (by the write loop or by a caller)
     private bool _closed;
     private bool _pingOutstanding;
     private long _lastSendTicks;
@@ -227,6 +231,7 @@ internal sealed class Connection
     public EnqueueResult TryEnqueue<TBody>(ref TBody body, PendingRequest request, out int size)
         where TBody : struct, IRequestBody
     {
+        FrameBuffer? inline = null;
         lock (_lock)
         {
             if (_closed)
@@ -260,8 +265,80 @@ internal sealed class Connection
             request.Xid = xid;
             request.Op = body.Op;
             _pending.Enqueue(request);
-            ScheduleWrite();
-            return EnqueueResult.Enqueued;
+            if (_pending.Count == 1 && !_writeScheduled && !_flushBusy)
+            {
+                // Nothing else in flight or queued (request/response use): send from this thread, saving the hop to
+                // the write loop. Deeper pipelines keep batching through the write loop.
+                inline = _active;
+                _active = _flushing;
+                _flushing = inline;
+                _flushBusy = true;
+            }
+            else
+            {
+                ScheduleWrite();
+            }
+        }
+
+        if (inline is not null)
+        {
+            FlushInline(inline);
+        }
+
+        return EnqueueResult.Enqueued;
+    }
+
+    private void FlushInline(FrameBuffer batch)
+    {
+        ValueTask write;
+        try
+        {
+            // Completes synchronously unless the socket's send buffer is full.
+            write = _stream.WriteAsync(batch.WrittenMemory, _cts.Token);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            Abort(ex);
+            return;
+        }
+
+        if (write.IsCompletedSuccessfully)
+        {
+            write.GetAwaiter().GetResult();
+            EndFlush(batch);
+        }
+        else
+        {
+            _ = AwaitFlushAsync(write, batch);
+        }
+    }
+
+    private async Task AwaitFlushAsync(ValueTask write, FrameBuffer batch)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            Abort(ex);
+            return;
+        }
+
+        EndFlush(batch);
+    }
+
+    private void EndFlush(FrameBuffer batch)
+    {
+        Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+        lock (_lock)
+        {
+            batch.Reset();
+            _flushBusy = false;
+            if (_writeScheduled)
+            {
+                _writeSignal.Writer.TryWrite(true); // frames queued meanwhile: the write loop skipped them while busy
+            }
         }
     }
 
@@ -381,7 +458,7 @@ internal sealed class Connection
         if (!_writeScheduled)
         {
             _writeScheduled = true;
-            _writeSignal.Release();
+            _writeSignal.Writer.TryWrite(true);
         }
     }
 
@@ -413,7 +490,7 @@ internal sealed class Connection
         {
         }
 
-        _writeSignal.Release();
+        _writeSignal.Writer.TryWrite(true);
         var message = $"connection to {Server} lost: {reason.Message}";
         foreach (var request in pending)
         {
@@ -434,7 +511,15 @@ internal sealed class Connection
         {
             while (true)
             {
-                await _writeSignal.WaitAsync().ConfigureAwait(false);
+                if (!await _writeSignal.Reader.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                while (_writeSignal.Reader.TryRead(out _))
+                {
+                }
+
                 FrameBuffer batch;
                 lock (_lock)
                 {
@@ -443,10 +528,16 @@ internal sealed class Connection
                         break;
                     }
 
+                    if (_flushBusy)
+                    {
+                        continue; // a caller is flushing inline; EndFlush signals again since _writeScheduled is set
+                    }
+
                     batch = _active;
                     _active = _flushing;
                     _flushing = batch;
                     _writeScheduled = false;
+                    _flushBusy = true;
                 }
 
                 if (batch.Length > 0)
@@ -455,7 +546,11 @@ internal sealed class Connection
                     Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
                 }
 
-                batch.Reset();
+                lock (_lock)
+                {
+                    batch.Reset();
+                    _flushBusy = false;
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -464,13 +559,20 @@ internal sealed class Connection
         }
         finally
         {
+            bool flushing;
             lock (_lock)
             {
                 _closed = true;
+                flushing = _flushBusy;
             }
 
-            _active.Dispose();
-            _flushing.Dispose();
+            // A caller's inline send may still be using its buffer: then leave both to the GC rather than return
+            // an array to the pool that a send is still reading.
+            if (!flushing)
+            {
+                _active.Dispose();
+                _flushing.Dispose();
+            }
         }
     }
 
