@@ -43,6 +43,15 @@ public sealed class FailoverTests(EnsembleFixture fixture, ITestOutputHelper out
         await fixture.HealAsync();
         var ensemble = fixture.Ensemble;
         var options = Clients.Options(ensemble.ConnectString, TimeSpan.FromSeconds(8));
+        if (killLeader)
+        {
+            // Connect to a follower, so this test covers the followers dropping their clients when the leader dies
+            // (killing the connected server is the other test).
+            var leaderIndex = await ensemble.GetLeaderIndexAsync();
+            options.ConnectString = string.Join(",", ensemble.Nodes.OrderBy(n => n.Index == leaderIndex).Select(n => n.ConnectString));
+            options.ShuffleServers = false;
+        }
+
         await using var client = await ZooKeeperClient.ConnectAsync(options);
         var states = new StateRecorder(client);
         var session = client.SessionId;
@@ -65,6 +74,11 @@ public sealed class FailoverTests(EnsembleFixture fixture, ITestOutputHelper out
         var leader = await ensemble.GetLeaderIndexAsync();
         var victim = killLeader ? leader : ensemble.Nodes.Single(n => n.Port == connectedPort).Index;
         output.WriteLine($"connected to {client.CurrentServer}, leader {leader}, killing node {victim}");
+        if (killLeader)
+        {
+            Assert.NotEqual(ensemble.Nodes[leader].Port, connectedPort);
+        }
+
 
         // Writes in flight: a window of 300 outstanding creates, each node's data its own index.
         var outcome = new ConcurrentDictionary<int, string>();

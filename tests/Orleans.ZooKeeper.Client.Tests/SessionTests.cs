@@ -182,3 +182,68 @@ public sealed class SessionTests(FastTickServerFixture fixture) : IClassFixture<
         await states.WaitForAsync(s => s[^1].State == ConnectionState.Connected, TimeSpan.FromSeconds(15));
     }
 }
+
+public sealed class StateStreamAndServerListTests(FastTickServerFixture fixture) : IClassFixture<FastTickServerFixture>
+{
+    [Fact]
+    public async Task State_changes_are_an_async_stream_that_ends_on_close()
+    {
+        var client = new ZooKeeperClient(Clients.Options(fixture.Server.ConnectString));
+        var seen = new List<ConnectionStateChange>();
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var change in client.StateChangesAsync())
+            {
+                seen.Add(change);
+            }
+        });
+        await client.ConnectAsync();
+        await client.CloseAsync();
+        await reading.WithTimeout();
+        Assert.Equal(new[] { ConnectionState.Connected, ConnectionState.Lost }, seen.Select(c => c.State));
+        Assert.Equal(KeeperState.SyncConnected, seen[0].KeeperState);
+        Assert.NotEqual(0, seen[0].SessionId);
+        Assert.Equal(fixture.Server.ConnectString, seen[0].Server);
+        Assert.Equal(KeeperState.Closed, seen[1].KeeperState);
+        await client.DisposeAsync();
+    }
+
+    [Fact]
+    public void Server_list_is_shuffled_once_and_tried_round_robin()
+    {
+        var servers = Enumerable.Range(1, 8).Select(i => new ServerAddress("127.0.0.1", 20000 + i)).ToArray();
+        var orders = new HashSet<string>();
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var list = new Session.ServerList(servers, shuffle: true);
+            var firstRound = Enumerable.Range(0, 8).Select(_ => list.Next()).ToArray();
+            var secondRound = Enumerable.Range(0, 8).Select(_ => list.Next()).ToArray();
+            Assert.Equal(servers.Select(s => s.Port), firstRound.Select(s => s.Port).Order());
+            Assert.Equal(firstRound, secondRound);
+            orders.Add(string.Join(",", firstRound));
+        }
+
+        Assert.True(orders.Count > 1, "20 shuffles of 8 servers all gave the same order");
+        var fixedList = new Session.ServerList(servers, shuffle: false);
+        Assert.Equal(servers, Enumerable.Range(0, 8).Select(_ => fixedList.Next()));
+    }
+
+    [Fact]
+    public async Task Connect_timeout_per_server_is_the_session_timeout_divided_by_the_server_count()
+    {
+        // Two silent servers (accept, never answer) before the real one: each attempt must give up after 1/3 of the session timeout.
+        using var silent1 = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        using var silent2 = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent1.Start();
+        silent2.Start();
+        var p1 = ((System.Net.IPEndPoint)silent1.LocalEndpoint).Port;
+        var p2 = ((System.Net.IPEndPoint)silent2.LocalEndpoint).Port;
+        var options = Clients.Options($"127.0.0.1:{p1},127.0.0.1:{p2},{fixture.Server.ConnectString}", TimeSpan.FromSeconds(3));
+        options.ShuffleServers = false;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await using var client = await ZooKeeperClient.ConnectAsync(options);
+        // 2 × 1 s of handshake timeouts, then the real server.
+        Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(1900), TimeSpan.FromSeconds(4));
+        Assert.Equal(fixture.Server.ConnectString, client.CurrentServer);
+    }
+}

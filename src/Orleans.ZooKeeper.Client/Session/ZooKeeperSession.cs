@@ -61,6 +61,9 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
 
     public string? CurrentServer => _current?.Server.ToString();
 
+    /// <summary>One TCP connect + handshake attempt: the option, else session timeout ÷ number of servers.</summary>
+    public TimeSpan ConnectTimeout => Options.ConnectTimeout ?? Options.SessionTimeout / _servers.Count;
+
     /// <summary>Raised on the dispatcher loop, in order.</summary>
     public event Action<ConnectionStateChange>? StateChanged;
 
@@ -341,7 +344,7 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
             Connection connection;
             try
             {
-                var connectTimeout = Options.ConnectTimeout ?? TimeSpan.FromMilliseconds(Math.Max(500, Options.SessionTimeout.TotalMilliseconds / _servers.Count));
+                var connectTimeout = ConnectTimeout;
                 connection = await Connection.OpenAsync(this, server, SessionId, _password, LastZxid, connectTimeout, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
