@@ -1,3 +1,4 @@
+using Orleans.ZooKeeper.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Orleans.ZooKeeper.Client.Tests;

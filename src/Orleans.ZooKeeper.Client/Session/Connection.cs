@@ -224,7 +224,7 @@ internal sealed class Connection
     {
         _ = Task.Run(ReadLoopAsync);
         _ = Task.Run(WriteLoopAsync);
-        _ = Task.Run(HeartbeatLoopAsync);
+        new Thread(HeartbeatLoop) { IsBackground = true, Name = "ZooKeeper heartbeat " + Server }.Start();
     }
 
     /// <summary>Serializes a request into the outgoing batch and queues it for its reply.</summary>
@@ -731,21 +731,41 @@ internal sealed class Connection
         request.OnReply(_session, err, body);
     }
 
-    private async Task HeartbeatLoopAsync()
+    /// <summary>
+    /// Pings when idle and drops the connection after the read timeout. Runs on its own thread, so a busy thread
+    /// pool delays neither the check nor the ping; bytes already waiting in the socket count as a sign of life (the
+    /// server answered, only our read loop is behind).
+    /// </summary>
+    private void HeartbeatLoop()
     {
         var readTimeout = Math.Max(1, NegotiatedTimeoutMs * 2 / 3);
         var pingEvery = Math.Min(readTimeout / 2, 10_000);
         var period = TimeSpan.FromMilliseconds(Math.Max(10, pingEvery / 4));
-        using var timer = new PeriodicTimer(period);
+        var stopped = _cts.Token.WaitHandle;
         try
         {
-            while (await timer.WaitForNextTickAsync(_cts.Token).ConfigureAwait(false))
+            while (!stopped.WaitOne(period))
             {
                 var now = Environment.TickCount64;
                 if (now - Volatile.Read(ref _lastReceiveTicks) > readTimeout)
                 {
-                    Abort(new TimeoutException($"nothing received from the server for {readTimeout} ms (the read timeout, 2/3 of the session timeout)"));
-                    return;
+                    int available;
+                    try
+                    {
+                        available = _socket.Available;
+                    }
+                    catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+                    {
+                        available = 0;
+                    }
+
+                    if (available == 0)
+                    {
+                        Abort(new TimeoutException($"nothing received from the server for {readTimeout} ms (the read timeout, 2/3 of the session timeout)"));
+                        return;
+                    }
+
+                    Volatile.Write(ref _lastReceiveTicks, now);
                 }
 
                 if (now - Volatile.Read(ref _lastSendTicks) >= pingEvery)
@@ -754,8 +774,9 @@ internal sealed class Connection
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (ObjectDisposedException)
         {
+            // The connection was torn down.
         }
     }
 }

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Orleans.ZooKeeper.Client.Tests;
+namespace Orleans.ZooKeeper.Testing;
 
 /// <summary>
 /// A loopback TCP proxy in front of a real server, to cut a client off (a network partition) and let it back in,
 /// without touching the server.
 /// </summary>
-internal sealed class TcpProxy : IAsyncDisposable
+public sealed class TcpProxy : IAsyncDisposable
 {
     private readonly int _targetPort;
     private readonly object _lock = new();
@@ -16,6 +16,7 @@ internal sealed class TcpProxy : IAsyncDisposable
     private readonly TcpListener _listener;
     private bool _blocked;
 
+    /// <summary>Starts forwarding a new loopback port to <paramref name="targetPort"/>.</summary>
     public TcpProxy(int targetPort)
     {
         _targetPort = targetPort;
@@ -25,10 +26,13 @@ internal sealed class TcpProxy : IAsyncDisposable
         _ = AcceptLoopAsync();
     }
 
+    /// <summary>The proxy's own port.</summary>
     public int Port { get; }
 
+    /// <summary>"127.0.0.1:Port".</summary>
     public string ConnectString => $"127.0.0.1:{Port}";
 
+    /// <summary>Connections currently forwarded.</summary>
     public int ConnectionCount
     {
         get
@@ -143,6 +147,7 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the proxy and drops every connection.</summary>
     public ValueTask DisposeAsync()
     {
         _cts.Cancel();

@@ -1,0 +1,431 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Orleans.ZooKeeper.Client;
+
+namespace Orleans.ZooKeeper;
+
+/// <summary>
+/// One connection to one ZooKeeper ensemble with a base path, as a silo component (or stand-alone from code).
+/// Several can live in one silo, each with its own session and state. Exposes the full <see cref="Client"/> plus
+/// small helpers that work relative to <see cref="BasePath"/>, and reports CONNECTED / SUSPENDED / LOST in process
+/// (<see cref="StateChanged"/>, <see cref="StateChangesAsync"/>) and, when a stream provider is named, on an
+/// Orleans stream (<see cref="ZooKeeperContainerStates.StreamIdFor"/>).
+/// </summary>
+public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+{
+    private readonly ZooKeeperContainerOptions _options;
+    private readonly ILogger _logger;
+    private readonly IServiceProvider? _services;
+    private readonly object _lock = new();
+    private readonly List<Channel<ZooKeeperContainerStateChanged>> _subscribers = [];
+    private readonly Channel<ZooKeeperContainerStateChanged> _outbox = Channel.CreateUnbounded<ZooKeeperContainerStateChanged>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, ZooKeeperAdvertisement> _advertisements = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<Acl> _acl;
+    private Task? _publisher;
+    private SiloAddress? _silo;
+    private ZooKeeperContainerState _state = ZooKeeperContainerState.Lost;
+    private bool _stopped;
+    private readonly TaskCompletionSource _finalLost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Creates a container for an already resolved target (no DI needed).</summary>
+    /// <param name="name">The container's name (its stream key).</param>
+    /// <param name="target">Where it points.</param>
+    /// <param name="options">Options; <see cref="ZooKeeperContainerOptions.Url"/> is ignored here.</param>
+    /// <param name="loggerFactory">Logging.</param>
+    public ZooKeeperContainer(string name, ZooKeeperTarget target, ZooKeeperContainerOptions? options = null, ILoggerFactory? loggerFactory = null)
+        : this(name, target, options ?? new ZooKeeperContainerOptions(), loggerFactory ?? NullLoggerFactory.Instance, null)
+    {
+    }
+
+    internal ZooKeeperContainer(string name, ZooKeeperTarget target, ZooKeeperContainerOptions options, ILoggerFactory loggerFactory, IServiceProvider? services)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(target);
+        Name = name;
+        Target = target;
+        _options = options;
+        _services = services;
+        _logger = loggerFactory.CreateLogger($"{typeof(ZooKeeperContainer).FullName}.{name}");
+        var clientOptions = target.ToClientOptions();
+        options.ConfigureClient?.Invoke(clientOptions);
+        _acl = clientOptions.Auth.Count > 0 ? Acls.CreatorAll : Acls.OpenUnsafe;
+        Client = new ZooKeeperClient(clientOptions, loggerFactory.CreateLogger<ZooKeeperClient>());
+        Client.StateChanged += OnClientStateChanged;
+        ContainerLog.Target(_logger, name, target.ToString());
+    }
+
+    /// <summary>
+    /// Creates a container from a URL and/or a configuration section and the environment
+    /// (precedence: URL, section, <c>ASAB_ZOOKEEPER_SERVERS</c>).
+    /// </summary>
+    public static ZooKeeperContainer Create(string name, string? url = null, IConfiguration? configuration = null, string configurationSection = ZooKeeperTargetResolver.DefaultSectionName, ILoggerFactory? loggerFactory = null)
+        => new(name, ZooKeeperTargetResolver.Resolve(url, configuration, configurationSection), new ZooKeeperContainerOptions { Url = url, ConfigurationSection = configurationSection }, loggerFactory);
+
+    /// <summary>The container's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The resolved servers, path and credentials.</summary>
+    public ZooKeeperTarget Target { get; }
+
+    /// <summary>The container's base znode path; ensured to exist whenever the container becomes CONNECTED.</summary>
+    public string BasePath => Target.Path;
+
+    /// <summary>The client, for anything the helpers do not cover (ephemeral, sequential, transactions, watches, ...). Paths are absolute.</summary>
+    public ZooKeeperClient Client { get; }
+
+    /// <summary>The current state. Starts <see cref="ZooKeeperContainerState.Lost"/>.</summary>
+    public ZooKeeperContainerState State
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>Raised on every state change, in order.</summary>
+    public event EventHandler<ZooKeeperContainerStateChanged>? StateChanged;
+
+    /// <summary>Every state change from now on; ends when the container stops.</summary>
+    public async IAsyncEnumerable<ZooKeeperContainerStateChanged> StateChangesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<ZooKeeperContainerStateChanged>(new UnboundedChannelOptions { SingleReader = true });
+        lock (_lock)
+        {
+            if (_stopped)
+            {
+                yield break;
+            }
+
+            _subscribers.Add(channel);
+        }
+
+        try
+        {
+            await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return change;
+            }
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _subscribers.Remove(channel);
+            }
+        }
+    }
+
+    /// <summary>Connects (waiting for the first connection when configured to) and ensures the base path.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_services is not null)
+        {
+            _silo = _services.GetService<ILocalSiloDetails>()?.SiloAddress;
+            if (_options.StreamProviderName is { } provider && _services.GetKeyedService<IStreamProvider>(provider) is null)
+            {
+                throw new InvalidOperationException(
+                    $"ZooKeeper container '{Name}' publishes its state on the Orleans stream provider '{provider}', but no stream provider of that name is registered. " +
+                    $"Add one to the silo, e.g. siloBuilder.AddMemoryStreams(\"{provider}\") with a grain storage named \"PubSubStore\" (siloBuilder.AddMemoryGrainStorage(\"PubSubStore\")), " +
+                    "or leave ZooKeeperContainerOptions.StreamProviderName unset for in-process state events only.");
+            }
+        }
+
+        if (!_options.WaitForConnectionOnStartup)
+        {
+            _ = Client.WaitUntilConnectedAsync(Timeout.InfiniteTimeSpan, CancellationToken.None).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            return;
+        }
+
+        try
+        {
+            await Client.WaitUntilConnectedAsync(_options.StartupTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionLossException ex)
+        {
+            throw new InvalidOperationException($"ZooKeeper container '{Name}' could not connect to {Target} within {_options.StartupTimeout.TotalSeconds:0.#} s (ZooKeeperContainerOptions.StartupTimeout).", ex);
+        }
+
+        await Client.EnsurePathAsync(BasePath, _acl, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts publishing states on the configured stream provider (states seen before are published first, in order).</summary>
+    public Task StartPublishingAsync(CancellationToken cancellationToken = default)
+    {
+        if (_options.StreamProviderName is not { } providerName || _services is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        var provider = _services.GetRequiredKeyedService<IStreamProvider>(providerName);
+        var stream = provider.GetStream<ZooKeeperContainerStateChanged>(ZooKeeperContainerStates.StreamIdFor(Name));
+        _publisher ??= Task.Run(async () =>
+        {
+            await foreach (var change in _outbox.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                try
+                {
+                    await stream.OnNextAsync(change).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    ContainerLog.PublishFailed(_logger, ex, Name, change.Name, providerName);
+                }
+            }
+        }, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Closes the session (ephemeral nodes and advertisements vanish at once) and ends the state streams.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+        }
+
+        await Client.CloseAsync(cancellationToken).ConfigureAwait(false);
+        if (Client.SessionId != 0 || State != ZooKeeperContainerState.Lost)
+        {
+            // The client's final LOST is delivered on its event loop: let it through before ending the streams.
+            await Task.WhenAny(_finalLost.Task, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        _outbox.Writer.TryComplete();
+        if (_publisher is not null)
+        {
+            // Let the final LOST reach the stream, but never hang shutdown on it.
+            await Task.WhenAny(_publisher, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        lock (_lock)
+        {
+            foreach (var s in _subscribers)
+            {
+                s.Writer.TryComplete();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Participate(ISiloLifecycle lifecycle)
+    {
+        ArgumentNullException.ThrowIfNull(lifecycle);
+        // Connect early so grain storage (ApplicationServices) finds the container connected; close late, after grains deactivated.
+        lifecycle.Subscribe($"{nameof(ZooKeeperContainer)}.{Name}", ServiceLifecycleStage.RuntimeInitialize, StartAsync, StopAsync);
+        lifecycle.Subscribe($"{nameof(ZooKeeperContainer)}.{Name}.state", ServiceLifecycleStage.Active, StartPublishingAsync, static _ => Task.CompletedTask);
+    }
+
+    // ------------------------------------------------------------------ helpers relative to the base path
+
+    /// <summary>The absolute path of <paramref name="relativePath"/> under <see cref="BasePath"/> ("" is the base path itself).</summary>
+    public string ResolvePath(string relativePath, bool isSequential = false)
+    {
+        ArgumentNullException.ThrowIfNull(relativePath);
+        if (relativePath.StartsWith('/'))
+        {
+            throw new ArgumentException($"'{relativePath}' is absolute; container helpers take paths relative to the container path {BasePath} (use Client for absolute paths).", nameof(relativePath));
+        }
+
+        var rel = relativePath.StartsWith("./", StringComparison.Ordinal) ? relativePath[2..] : relativePath == "." ? string.Empty : relativePath;
+        var full = rel.Length == 0 ? BasePath : (BasePath == "/" ? "/" + rel : BasePath + "/" + rel);
+        var error = ZooKeeperPath.GetError(full, isSequential);
+        if (error is not null)
+        {
+            throw new ArgumentException($"'{relativePath}' under container path {BasePath} gives an invalid ZooKeeper path '{full}': {error}.", nameof(relativePath));
+        }
+
+        return full;
+    }
+
+    /// <summary>The data of a node under the base path, or null when it does not exist.</summary>
+    public async Task<byte[]?> GetDataAsync(string relativePath, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return (await Client.GetDataAsync(ResolvePath(relativePath), null, cancellationToken).ConfigureAwait(false)).Data;
+        }
+        catch (NoNodeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A node's data parsed as JSON, or default when it does not exist.</summary>
+    public async Task<T?> GetJsonAsync<T>(string relativePath, JsonSerializerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var path = ResolvePath(relativePath);
+        var data = await GetDataAsync(relativePath, cancellationToken).ConfigureAwait(false);
+        if (data is null)
+        {
+            return default;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(data, options);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"The data of ZooKeeper node {path} is not valid JSON for {typeof(T).Name}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The children of a node under the base path, or null when it does not exist.</summary>
+    public async Task<IReadOnlyList<string>?> GetChildrenAsync(string relativePath = "", CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await Client.GetChildrenAsync(ResolvePath(relativePath), null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NoNodeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Sets a node's data, creating it (and its parents) when missing.</summary>
+    public async Task<Stat> SetDataAsync(string relativePath, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        var path = ResolvePath(relativePath);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await Client.SetDataAsync(path, data, -1, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NoNodeException) when (attempt < 3)
+            {
+                try
+                {
+                    return (await Client.CreateWithParentsAsync(path, data, CreateMode.Persistent, _acl, null, cancellationToken).ConfigureAwait(false)).Stat;
+                }
+                catch (NodeExistsException)
+                {
+                    // Created meanwhile: set it.
+                }
+            }
+        }
+    }
+
+    /// <summary>Serializes <paramref name="value"/> as JSON into a node (created when missing).</summary>
+    public Task<Stat> SetJsonAsync<T>(string relativePath, T value, JsonSerializerOptions? options = null, CancellationToken cancellationToken = default)
+        => SetDataAsync(relativePath, JsonSerializer.SerializeToUtf8Bytes(value, options), cancellationToken);
+
+    /// <summary>
+    /// Advertises this process: an ephemeral-sequential node <c>{BasePath}/{relativePath}NNNNNNNNNN</c> holding
+    /// <paramref name="data"/>. Advertising again on the same path updates the data; the node is re-created when a
+    /// new session replaces an expired one, and vanishes when the container stops or the advertisement is disposed.
+    /// </summary>
+    public async Task<ZooKeeperAdvertisement> AdvertiseAsync(ReadOnlyMemory<byte> data, string relativePath = "advertised/", CancellationToken cancellationToken = default)
+    {
+        var prefix = ResolvePath(relativePath, isSequential: true);
+        ZooKeeperAdvertisement? advertisement;
+        bool created;
+        lock (_lock)
+        {
+            created = !_advertisements.TryGetValue(prefix, out advertisement);
+            if (created)
+            {
+                advertisement = new ZooKeeperAdvertisement(this, prefix, _acl);
+                _advertisements[prefix] = advertisement;
+            }
+        }
+
+        await advertisement!.UpdateAsync(data, cancellationToken).ConfigureAwait(false);
+        return advertisement;
+    }
+
+    internal void Forget(ZooKeeperAdvertisement advertisement)
+    {
+        lock (_lock)
+        {
+            _advertisements.Remove(advertisement.Prefix);
+        }
+    }
+
+    private void OnClientStateChanged(object? sender, ConnectionStateChange change)
+    {
+        var state = change.State switch
+        {
+            ConnectionState.Connected => ZooKeeperContainerState.Connected,
+            ConnectionState.Suspended => ZooKeeperContainerState.Suspended,
+            _ => ZooKeeperContainerState.Lost,
+        };
+        var evt = new ZooKeeperContainerStateChanged(Name, state, _silo, change.SessionId, change.Server, change.Timestamp);
+        List<ZooKeeperAdvertisement> advertisements;
+        lock (_lock)
+        {
+            _state = state;
+            foreach (var s in _subscribers)
+            {
+                s.Writer.TryWrite(evt);
+            }
+
+            advertisements = [.. _advertisements.Values];
+        }
+
+        ContainerLog.State(_logger, Name, evt.Name);
+        _outbox.Writer.TryWrite(evt);
+        if (change.KeeperState == KeeperState.Closed)
+        {
+            _finalLost.TrySetResult();
+        }
+
+        try
+        {
+            StateChanged?.Invoke(this, evt);
+        }
+        finally
+        {
+            if (state == ZooKeeperContainerState.Connected)
+            {
+                _ = Task.Run(() => OnConnectedAsync(advertisements));
+            }
+        }
+    }
+
+    private async Task OnConnectedAsync(List<ZooKeeperAdvertisement> advertisements)
+    {
+        try
+        {
+            await Client.EnsurePathAsync(BasePath, _acl).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
+        {
+            ContainerLog.EnsurePathFailed(_logger, ex, Name, BasePath);
+        }
+
+        foreach (var advertisement in advertisements)
+        {
+            try
+            {
+                await advertisement.EnsureAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
+            {
+                ContainerLog.AdvertiseFailed(_logger, ex, Name, advertisement.Prefix);
+            }
+        }
+    }
+
+    /// <summary>Stops the container (see <see cref="StopAsync"/>) and releases the client.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await Client.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,31 @@
+using Orleans.ZooKeeper.Client;
+
+namespace Orleans.ZooKeeper;
+
+/// <summary>Settings of one <see cref="ZooKeeperContainer"/>.</summary>
+public sealed class ZooKeeperContainerOptions
+{
+    /// <summary>
+    /// Where the container points: <c>zookeeper://h1:2181,h2:2181/path</c>, <c>zookeeper:///abs/path</c> or
+    /// <c>zookeeper:./rel/path</c>. Null: everything from the configuration section and the environment.
+    /// </summary>
+    public string? Url { get; set; }
+
+    /// <summary>The configuration section with <c>servers</c>, <c>path</c>, <c>session_timeout</c>, <c>username</c>, <c>password</c>.</summary>
+    public string ConfigurationSection { get; set; } = ZooKeeperTargetResolver.DefaultSectionName;
+
+    /// <summary>
+    /// The Orleans stream provider the container publishes its states on (namespace
+    /// <see cref="ZooKeeperContainerStates.StreamNamespace"/>, key = container name). Null: in-process events only.
+    /// </summary>
+    public string? StreamProviderName { get; set; }
+
+    /// <summary>Wait for the first connection during startup (and fail startup after <see cref="StartupTimeout"/>).</summary>
+    public bool WaitForConnectionOnStartup { get; set; } = true;
+
+    /// <summary>How long startup waits for the first connection.</summary>
+    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Adjusts the client options after they were built from the resolved target.</summary>
+    public Action<ZooKeeperClientOptions>? ConfigureClient { get; set; }
+}
