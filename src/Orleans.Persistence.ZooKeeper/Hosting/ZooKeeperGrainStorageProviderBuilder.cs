@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Providers;
+using Orleans.Storage;
+
+[assembly: RegisterProvider("ZooKeeper", "GrainStorage", "Silo", typeof(ZooKeeperGrainStorageProviderBuilder))]
+
+namespace Orleans.Hosting;
+
+/// <summary>
+/// Lets <c>Orleans:GrainStorage:{name}:ProviderType = ZooKeeper</c> set the provider up from configuration; the
+/// keys next to it bind to <see cref="ZooKeeperGrainStorageOptions"/> (ContainerName, Url, ConfigurationSection,
+/// Username, Password, DeleteStateOnClear, MaxStateSize, CompressState) plus SerializerKey (a keyed serializer).
+/// </summary>
+internal sealed class ZooKeeperGrainStorageProviderBuilder : IProviderBuilder<ISiloBuilder>
+{
+    public void Configure(ISiloBuilder builder, string? name, IConfigurationSection configurationSection)
+    {
+        builder.AddZooKeeperGrainStorage(name ?? ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, optionsBuilder =>
+        {
+            optionsBuilder.Bind(configurationSection, o => o.ErrorOnUnknownConfiguration = false);
+            optionsBuilder.Configure<IServiceProvider>((options, services) =>
+            {
+                var serializerKey = configurationSection["SerializerKey"];
+                if (!string.IsNullOrEmpty(serializerKey))
+                {
+                    options.GrainStorageSerializer = services.GetRequiredKeyedService<IGrainStorageSerializer>(serializerKey);
+                }
+            });
+        });
+    }
+}

@@ -1,0 +1,54 @@
+using System.IO.Compression;
+using Orleans.Storage;
+using Orleans.ZooKeeper.Client;
+
+namespace Orleans.Configuration;
+
+/// <summary>Settings of a ZooKeeper grain storage provider.</summary>
+public sealed class ZooKeeperGrainStorageOptions : IStorageProviderSerializerOptions
+{
+    /// <summary>Room kept for the request's paths and headers when the state limit follows the packet limit.</summary>
+    public const int PacketOverhead = 4 * 1024;
+
+    /// <summary>
+    /// The name of a <c>ZooKeeperContainer</c> registered in the silo to store through. When null the provider
+    /// runs its own container from <see cref="Url"/> / <see cref="ConfigurationSection"/> / the environment.
+    /// </summary>
+    public string? ContainerName { get; set; }
+
+    /// <summary>The provider's own container URL (see <c>ZooKeeperContainerOptions.Url</c>); used when <see cref="ContainerName"/> is null.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>The configuration section of the provider's own container.</summary>
+    public string ConfigurationSection { get; set; } = "zookeeper";
+
+    /// <summary>Digest user for the provider's own container; state nodes then get an ACL that admits only it.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Digest password for the provider's own container. Never logged.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Delete the znode on clear (true) or keep an empty node whose version carries on (false).</summary>
+    public bool DeleteStateOnClear { get; set; }
+
+    /// <summary>
+    /// The largest serialized (and compressed) state accepted, in bytes. Null: ZooKeeper's packet limit
+    /// (<see cref="ZooKeeperClientOptions.MaxPacketSize"/>, default 0xfffff) minus the request's paths and headers.
+    /// </summary>
+    public int? MaxStateSize { get; set; }
+
+    /// <summary>Compress states with GZip before storing them (reads handle either form).</summary>
+    public bool CompressState { get; set; }
+
+    /// <summary>The GZip level when <see cref="CompressState"/> is on.</summary>
+    public CompressionLevel CompressionLevel { get; set; } = CompressionLevel.Fastest;
+
+    /// <summary>
+    /// The serializer. Default: one registered as a keyed <see cref="IGrainStorageSerializer"/> under the provider's
+    /// name, else plain System.Text.Json without type names (readable with zkCli).
+    /// </summary>
+    public IGrainStorageSerializer GrainStorageSerializer { get; set; } = null!;
+
+    /// <summary>The silo lifecycle stage at which the provider starts.</summary>
+    public int InitStage { get; set; } = ServiceLifecycleStage.ApplicationServices;
+}
