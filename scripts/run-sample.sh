@@ -12,4 +12,7 @@ if [[ -z "${ASAB_ZOOKEEPER_SERVERS:-}" ]]; then
   trap 'bash scripts/zookeeper-local.sh stop' EXIT
 fi
 echo "ZooKeeper: $ASAB_ZOOKEEPER_SERVERS"
-dotnet run -c Release --project samples/Orleans.ZooKeeper.Client.Sample -- "$@"
+# SAMPLE=client runs the plain-client sample instead of the Orleans one.
+project=samples/Orleans.ZooKeeper.Sample
+[[ "${SAMPLE:-}" == "client" ]] && project=samples/Orleans.ZooKeeper.Client.Sample
+dotnet run -c Release --project "$project" -- "$@"

@@ -11,7 +11,7 @@ namespace Orleans.Persistence.ZooKeeper;
 /// <summary>Builds <see cref="ZooKeeperGrainStorage"/> instances for DI.</summary>
 internal static class ZooKeeperGrainStorageFactory
 {
-    public static IGrainStorage Create(IServiceProvider services, string name)
+    public static ZooKeeperGrainStorage Create(IServiceProvider services, string name)
     {
         var options = services.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name);
         var clusterOptions = services.GetRequiredService<IOptions<ClusterOptions>>().Value;

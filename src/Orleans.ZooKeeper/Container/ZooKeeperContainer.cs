@@ -31,6 +31,7 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
     private SiloAddress? _silo;
     private ZooKeeperContainerState _state = ZooKeeperContainerState.Lost;
     private bool _stopped;
+    private volatile bool _publishingStopped;
     private readonly TaskCompletionSource _finalLost = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates a container for an already resolved target (no DI needed).</summary>
@@ -171,6 +172,12 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
         {
             await foreach (var change in _outbox.Reader.ReadAllAsync().ConfigureAwait(false))
             {
+                if (_publishingStopped)
+                {
+                    // The silo is shutting down: its messaging may already be gone. Events stay in-process.
+                    continue;
+                }
+
                 try
                 {
                     await stream.OnNextAsync(change).ConfigureAwait(false);
@@ -181,6 +188,16 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
                 }
             }
         }, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops publishing on the Orleans stream (the silo is leaving). Later states, such as the LOST on close, are
+    /// still raised in process.
+    /// </summary>
+    public Task StopPublishingAsync(CancellationToken cancellationToken = default)
+    {
+        _publishingStopped = true;
         return Task.CompletedTask;
     }
 
@@ -226,7 +243,7 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
         ArgumentNullException.ThrowIfNull(lifecycle);
         // Connect early so grain storage (ApplicationServices) finds the container connected; close late, after grains deactivated.
         lifecycle.Subscribe($"{nameof(ZooKeeperContainer)}.{Name}", ServiceLifecycleStage.RuntimeInitialize, StartAsync, StopAsync);
-        lifecycle.Subscribe($"{nameof(ZooKeeperContainer)}.{Name}.state", ServiceLifecycleStage.Active, StartPublishingAsync, static _ => Task.CompletedTask);
+        lifecycle.Subscribe($"{nameof(ZooKeeperContainer)}.{Name}.state", ServiceLifecycleStage.Active, StartPublishingAsync, StopPublishingAsync);
     }
 
     // ------------------------------------------------------------------ helpers relative to the base path

@@ -1,0 +1,55 @@
+using Orleans.Runtime;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+using Orleans.ZooKeeper;
+
+namespace Orleans.ZooKeeper.Sample;
+
+[GenerateSerializer]
+public sealed class Profile
+{
+    [Id(0)]
+    public string Name { get; set; } = string.Empty;
+
+    [Id(1)]
+    public int Visits { get; set; }
+
+    [Id(2)]
+    public DateTimeOffset? LastVisit { get; set; }
+}
+
+public interface IProfileGrain : IGrainWithStringKey
+{
+    Task<Profile> Visit();
+}
+
+/// <summary>A grain whose state lives in ZooKeeper.</summary>
+public sealed class ProfileGrain([PersistentState("profile", "zookeeper")] IPersistentState<Profile> profile) : Grain, IProfileGrain
+{
+    public async Task<Profile> Visit()
+    {
+        profile.State.Name = this.GetPrimaryKeyString();
+        profile.State.Visits++;
+        profile.State.LastVisit = DateTimeOffset.UtcNow;
+        await profile.WriteStateAsync();
+        return profile.State;
+    }
+}
+
+/// <summary>Prints every state change of every container: subscribed implicitly to the state stream namespace.</summary>
+[ImplicitStreamSubscription(ZooKeeperContainerStates.StreamNamespace)]
+public sealed class ContainerStatePrinter : Grain, IGrainWithStringKey, IStreamSubscriptionObserver, IAsyncObserver<ZooKeeperContainerStateChanged>
+{
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
+        => handleFactory.Create<ZooKeeperContainerStateChanged>().ResumeAsync(this);
+
+    public Task OnNextAsync(ZooKeeperContainerStateChanged item, StreamSequenceToken? token = null)
+    {
+        Console.WriteLine($"[state stream] {item.Name}  container '{item.ContainerName}', session 0x{item.SessionId:x}, server {item.Server ?? "-"}, silo {item.Silo}");
+        return Task.CompletedTask;
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+}
