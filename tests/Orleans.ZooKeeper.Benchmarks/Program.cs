@@ -1,7 +1,11 @@
 // Entry point of the benchmarks:
 //   client [--rounds N] [--inline-continuations]   our .NET client vs the official Java client (ClientBenchmark.cs)
+//   storage [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--diagnose]
+//                                                    grain storage read-modify-write: our ZooKeeper provider vs our raw
+//                                                    client vs Orleans' Redis provider vs memory storage (Storage/StorageBenchmark.cs)
 //   java-selftest                                    the Java reference client alone (JavaSelfTest.cs)
 using Orleans.ZooKeeper.Benchmarks;
+using Orleans.ZooKeeper.Benchmarks.Storage;
 
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -23,6 +27,14 @@ try
             }
 
             return await ClientBenchmark.RunAsync(options, ct);
+        case "storage":
+            if (!StorageBenchmarkOptions.TryParse(args.AsSpan(1), out var storageOptions, out var storageError))
+            {
+                Console.Error.WriteLine(storageError);
+                return Usage();
+            }
+
+            return await StorageBenchmark.RunAsync(storageOptions, ct);
         case "java-selftest" when args.Length == 1:
             return await JavaSelfTest.RunAsync(ct);
         default:
@@ -38,6 +50,7 @@ catch (OperationCanceledException) when (ct.IsCancellationRequested)
 static int Usage()
 {
     Console.Error.WriteLine("usage: Orleans.ZooKeeper.Benchmarks client [--rounds N] [--inline-continuations]");
+    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks storage [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--diagnose]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks java-selftest");
     return 2;
 }

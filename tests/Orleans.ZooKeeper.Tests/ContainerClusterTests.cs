@@ -141,6 +141,21 @@ public sealed class ContainerClusterTests(ContainerClusterFixture fixture) : ICl
         Assert.Equal([ZooKeeperContainerState.Connected], (await GrainStates("beta")).Select(s => s.State));
         // (The client subscribed after beta's CONNECTED at silo start, and beta has been quiet since.)
         Assert.Empty(fixture.ClientBeta.States);
+
+        // 4. The ZooKeeper server itself stops: SUSPENDED everywhere; it comes back within the session timeout:
+        //    CONNECTED with the same sessions.
+        var betaSession = beta.Client.SessionId;
+        var alphaSession = alpha.Client.SessionId;
+        await fixture.Server.StopAsync();
+        await UntilAsync(async () => (await GrainStates("beta")).LastOrDefault()?.State == ZooKeeperContainerState.Suspended, "grain got beta SUSPENDED");
+        await UntilAsync(() => Task.FromResult(fixture.ClientBeta.States.LastOrDefault()?.State == ZooKeeperContainerState.Suspended), "client got beta SUSPENDED");
+        await fixture.Server.StartAsync();
+        await UntilAsync(async () => (await GrainStates("beta")).LastOrDefault()?.State == ZooKeeperContainerState.Connected, "grain got beta CONNECTED");
+        await UntilAsync(() => Task.FromResult(fixture.ClientBeta.States.LastOrDefault()?.State == ZooKeeperContainerState.Connected), "client got beta CONNECTED");
+        await UntilAsync(() => Task.FromResult(alpha.State == ZooKeeperContainerState.Connected), "alpha CONNECTED");
+        Assert.Equal(betaSession, beta.Client.SessionId);
+        Assert.Equal(alphaSession, alpha.Client.SessionId);
+        Assert.Equal([ZooKeeperContainerState.Suspended, ZooKeeperContainerState.Connected], fixture.ClientBeta.States.Select(s => s.State));
     }
 }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using Orleans.ZooKeeper.Testing;
 
@@ -11,13 +10,11 @@ namespace Orleans.ZooKeeper.Benchmarks.Storage;
 /// A throw-away redis-server on loopback for the <c>storage</c> benchmark, started as in
 /// /work/shared/docs/zookeeper-server.md: <c>--bind 127.0.0.1</c>, a free port, no persistence
 /// (<c>--save '' --appendonly no</c>), daemonized with its pid file, log and working directory in a temp dir.
-/// Dispose stops exactly that PID (SIGTERM, then SIGKILL after 5 s) and deletes the temp dir.
+/// Dispose stops exactly that PID (SIGTERM, then SIGKILL after 5 s; only after checking /proc/PID/cmdline is our redis-server) and deletes the temp dir.
 /// If redis-server is not on PATH, <c>scripts/install-redis.sh</c> (copied next to the program) installs Debian's package.
 /// </summary>
-internal sealed partial class LocalRedisServer : IAsyncDisposable
+internal sealed class LocalRedisServer : IAsyncDisposable
 {
-    private const int SIGKILL = 9;
-    private const int SIGTERM = 15;
     private readonly string _dir;
     private int _pid;
 
@@ -68,7 +65,7 @@ internal sealed partial class LocalRedisServer : IAsyncDisposable
 
         if (_pid > 0 && IsOurRedis(_pid))
         {
-            _ = Kill(_pid, SIGTERM);
+            await KillAsync(_pid, "TERM").ConfigureAwait(false);
             var sw = Stopwatch.StartNew();
             while (IsAlive(_pid) && sw.Elapsed < TimeSpan.FromSeconds(5))
             {
@@ -77,7 +74,7 @@ internal sealed partial class LocalRedisServer : IAsyncDisposable
 
             if (IsAlive(_pid) && IsOurRedis(_pid))
             {
-                _ = Kill(_pid, SIGKILL);
+                await KillAsync(_pid, "KILL").ConfigureAwait(false);
             }
         }
 
@@ -249,10 +246,22 @@ internal sealed partial class LocalRedisServer : IAsyncDisposable
         return (process.ExitCode, await stdout.ConfigureAwait(false) + await stderr.ConfigureAwait(false));
     }
 
-    private static bool Kill(int pid, int signal) => kill(pid, signal) == 0;
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int kill(int pid, int sig);
+    /// <summary>Sends a signal to exactly one PID (/bin/kill; no unsafe code needed in this project).</summary>
+    private static async Task KillAsync(int pid, string signal)
+    {
+        try
+        {
+            _ = await RunAsync("kill", ["-s", signal, pid.ToString(CultureInfo.InvariantCulture)], CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            if (signal == "KILL")
+            {
+                using var p = Process.GetProcessById(pid);
+                p.Kill();
+            }
+        }
+    }
 }
 
 /// <summary>CPU time of another process from /proc/PID/stat (utime + stime, in clock ticks of 10 ms).</summary>
@@ -279,4 +288,30 @@ internal static class ProcCpu
             return TimeSpan.Zero;
         }
     }
+
+    /// <summary>Whole-host CPU counters from the first line of /proc/stat (all cores); default if unreadable.</summary>
+    public static HostTicks Host()
+    {
+        try
+        {
+            // cpu  user nice system idle iowait irq softirq steal (guest time is already in user)
+            var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var v = cpu.Skip(1).Take(8).Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+            var total = v.Sum();
+            return new HostTicks(total, total - v[3] - v[4]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or InvalidOperationException)
+        {
+            return default;
+        }
+    }
+}
+
+/// <summary>Host CPU ticks: total and busy (not idle/iowait), summed over all cores.</summary>
+internal readonly record struct HostTicks(long Total, long Busy)
+{
+    /// <summary>Busy share of all cores, 100 = every core busy.</summary>
+    public double BusyPercent => Total > 0 ? 100.0 * Busy / Total : double.NaN;
+
+    public static HostTicks operator -(HostTicks a, HostTicks b) => new(a.Total - b.Total, a.Busy - b.Busy);
 }

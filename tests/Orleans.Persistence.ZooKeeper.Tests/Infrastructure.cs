@@ -1,0 +1,258 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using Orleans.Storage;
+using Orleans.ZooKeeper.Client;
+using Orleans.ZooKeeper.Testing;
+
+namespace Orleans.Persistence.ZooKeeper.Tests;
+
+/// <summary>One real ZooKeeper server (standalone, loopback) shared by every test of the project, plus a raw client.</summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    public ZooKeeperServer Server { get; private set; } = null!;
+
+    /// <summary>A plain client without credentials, to look at what the provider wrote.</summary>
+    public ZooKeeperClient Raw { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions());
+        Raw = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = Server.ConnectString });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Raw.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+
+    /// <summary>A fresh container URL on this server: every test stores under its own path.</summary>
+    public string NewUrl(string prefix) => $"zookeeper://{Server.ConnectString}/{prefix}-{Guid.NewGuid():N}";
+
+    /// <summary>Starts a provider outside any silo (plain ServiceCollection, same registration code as a silo).</summary>
+    public Task<StorageHandle> StartStorageAsync(Action<ZooKeeperGrainStorageOptions>? configure = null, string? url = null, string? serviceId = null, string name = "zk", Action<IServiceCollection>? services = null)
+        => StorageHandle.StartAsync(url ?? NewUrl("pst"), serviceId ?? "svc-" + Guid.NewGuid().ToString("N")[..8], name, configure, services);
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServerCollection : ICollectionFixture<ServerFixture>
+{
+    public const string Name = "zookeeper server";
+}
+
+/// <summary>A ZooKeeper grain storage provider built through <c>AddZooKeeperGrainStorage</c> in a plain ServiceCollection and started by hand.</summary>
+public sealed class StorageHandle : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private StorageHandle(ServiceProvider services, string name, string serviceId, string url, LogCapture logs)
+    {
+        _services = services;
+        Name = name;
+        ServiceId = serviceId;
+        Url = url;
+        Logs = logs;
+        Storage = (ZooKeeperGrainStorage)services.GetRequiredKeyedService<IGrainStorage>(name);
+    }
+
+    public string Name { get; }
+
+    public string ServiceId { get; }
+
+    public string Url { get; }
+
+    public LogCapture Logs { get; }
+
+    public IServiceProvider Services => _services;
+
+    internal ZooKeeperGrainStorage Storage { get; }
+
+    public IGrainStorage GrainStorage => Storage;
+
+    public string Root => Storage.Root;
+
+    public ZooKeeperClient Client => Storage.Container.Client;
+
+    public static async Task<StorageHandle> StartAsync(string url, string serviceId, string name, Action<ZooKeeperGrainStorageOptions>? configure, Action<IServiceCollection>? extra)
+    {
+        var logs = new LogCapture();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
+        services.Configure<ClusterOptions>(o =>
+        {
+            o.ServiceId = serviceId;
+            o.ClusterId = "tests";
+        });
+        services.AddZooKeeperGrainStorage(name, o =>
+        {
+            o.Url = url;
+            configure?.Invoke(o);
+        });
+        extra?.Invoke(services);
+        var provider = services.BuildServiceProvider();
+        foreach (var validator in provider.GetServices<IConfigurationValidator>())
+        {
+            validator.ValidateConfiguration();
+        }
+
+        var handle = new StorageHandle(provider, name, serviceId, url, logs);
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await handle.Storage.InitAsync(cts.Token);
+        }
+        catch
+        {
+            await handle.DisposeAsync();
+            throw;
+        }
+
+        return handle;
+    }
+
+    public string PathFor(GrainId grainId, string stateName) => Storage.PathFor(grainId, stateName);
+
+    public async Task<GrainState<T>> ReadAsync<T>(GrainId grainId, string stateName = "state")
+    {
+        var state = new GrainState<T>();
+        await Storage.ReadStateAsync(stateName, grainId, state);
+        return state;
+    }
+
+    /// <summary>Writes <paramref name="value"/> with <paramref name="etag"/> and returns the new ETag.</summary>
+    public async Task<string> WriteAsync<T>(GrainId grainId, T value, string? etag, string stateName = "state")
+    {
+        var state = new GrainState<T> { State = value, ETag = etag };
+        await Storage.WriteStateAsync(stateName, grainId, state);
+        Assert.True(state.RecordExists);
+        return state.ETag!;
+    }
+
+    /// <summary>Clears with <paramref name="etag"/> and returns the ETag the provider leaves (null when the node was deleted).</summary>
+    public async Task<string?> ClearAsync<T>(GrainId grainId, string? etag, string stateName = "state")
+        where T : new()
+    {
+        var state = new GrainState<T> { State = new T(), ETag = etag, RecordExists = etag is not null };
+        await Storage.ClearStateAsync(stateName, grainId, state);
+        Assert.False(state.RecordExists);
+        return state.ETag;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Storage.Container is { } container)
+        {
+            await container.DisposeAsync();
+        }
+
+        await _services.DisposeAsync();
+    }
+}
+
+/// <summary>State used by most tests.</summary>
+[GenerateSerializer]
+public sealed class TestState
+{
+    [Id(0)]
+    public int Value { get; set; }
+
+    [Id(1)]
+    public string? Text { get; set; }
+
+    public override string ToString() => $"{Value}/{Text}";
+}
+
+internal static class Ids
+{
+    public static GrainId String(string type, string key) => GrainId.Create(GrainType.Create(type), IdSpan.Create(key));
+
+    public static GrainId Guid(string type, Guid key) => GrainId.Create(GrainType.Create(type), GrainIdKeyExtensions.CreateGuidKey(key));
+
+    public static GrainId Long(string type, long key) => GrainId.Create(GrainType.Create(type), GrainIdKeyExtensions.CreateIntegerKey(key));
+
+    public static GrainId GuidCompound(string type, Guid key, string ext) => GrainId.Create(GrainType.Create(type), GrainIdKeyExtensions.CreateGuidKey(key, ext));
+
+    public static GrainId LongCompound(string type, long key, string ext) => GrainId.Create(GrainType.Create(type), GrainIdKeyExtensions.CreateIntegerKey(key, ext));
+
+    public static GrainId Unique(string type = "battery") => String(type, "g-" + System.Guid.NewGuid().ToString("N")[..12]);
+}
+
+/// <summary>Records every log entry (formatted message, state values and exception) of the loggers it provides.</summary>
+public sealed class LogCapture : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _entries = new();
+
+    public IReadOnlyCollection<string> Entries => _entries;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(LogCapture owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" | ", pairs.Select(p => $"{p.Key}={p.Value}")) : string.Empty;
+            owner._entries.Enqueue($"{logLevel} {category}: {formatter(state, exception)} [{values}] {exception}");
+        }
+    }
+}
+
+internal static class TestWait
+{
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+}
+
+internal static class Znodes
+{
+    /// <summary>Every node below <paramref name="path"/> (not the node itself), depth first.</summary>
+    public static async Task<List<string>> DescendantsAsync(ZooKeeperClient client, string path)
+    {
+        var result = new List<string>();
+        foreach (var child in (await client.GetChildrenAsync(path)).Order(StringComparer.Ordinal))
+        {
+            var full = ZooKeeperPath.Combine(path, child);
+            result.Add(full);
+            result.AddRange(await DescendantsAsync(client, full));
+        }
+
+        return result;
+    }
+}
