@@ -92,11 +92,7 @@ public sealed record DeleteOp : Op
 
     internal override bool IsRead => false;
 
-    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot)
-    {
-        RequestWriter.WritePath(buffer, chroot, Path);
-        buffer.WriteInt(Version);
-    }
+    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot) => RequestWriter.WritePathInt(buffer, chroot, Path, Version);
 }
 
 /// <summary>Sets a node's data.</summary>
@@ -140,11 +136,7 @@ public sealed record CheckOp : Op
 
     internal override bool IsRead => false;
 
-    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot)
-    {
-        RequestWriter.WritePath(buffer, chroot, Path);
-        buffer.WriteInt(Version);
-    }
+    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot) => RequestWriter.WritePathInt(buffer, chroot, Path, Version);
 }
 
 /// <summary>Reads data inside a multiRead.</summary>
@@ -159,11 +151,7 @@ public sealed record GetDataOp : Op
 
     internal override bool IsRead => true;
 
-    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot)
-    {
-        RequestWriter.WritePath(buffer, chroot, Path);
-        buffer.WriteBool(false);
-    }
+    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot) => RequestWriter.WritePathBool(buffer, chroot, Path, false);
 }
 
 /// <summary>Lists children inside a multiRead.</summary>
@@ -178,11 +166,7 @@ public sealed record GetChildrenOp : Op
 
     internal override bool IsRead => true;
 
-    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot)
-    {
-        RequestWriter.WritePath(buffer, chroot, Path);
-        buffer.WriteBool(false);
-    }
+    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot) => RequestWriter.WritePathBool(buffer, chroot, Path, false);
 }
 
 /// <summary>The result of one operation of a multi or multiRead.</summary>

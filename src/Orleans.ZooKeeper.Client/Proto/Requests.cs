@@ -22,6 +22,20 @@ internal static class RequestWriter
         }
     }
 
+    /// <summary>A path followed by an int (delete, check, removeWatches, addWatch, setData's tail).</summary>
+    public static void WritePathInt(FrameBuffer b, ConnectionString chroot, string path, int value)
+    {
+        WritePath(b, chroot, path);
+        b.WriteInt(value);
+    }
+
+    /// <summary>A path followed by a watch flag (exists, getData, getChildren).</summary>
+    public static void WritePathBool(FrameBuffer b, ConnectionString chroot, string path, bool value)
+    {
+        WritePath(b, chroot, path);
+        b.WriteBool(value);
+    }
+
     public static void WriteAcl(FrameBuffer b, IReadOnlyList<Acl> acl)
     {
         b.WriteInt(acl.Count);
@@ -67,11 +81,7 @@ internal struct PathIntRequest(OpCode op, string path, int value) : IRequestBody
 {
     public readonly OpCode Op => op;
 
-    public readonly void Write(FrameBuffer b, ConnectionString chroot)
-    {
-        RequestWriter.WritePath(b, chroot, path);
-        b.WriteInt(value);
-    }
+    public readonly void Write(FrameBuffer b, ConnectionString chroot) => RequestWriter.WritePathInt(b, chroot, path, value);
 }
 
 /// <summary>Any request whose body is a path and a watch flag (exists, getData, getChildren, getChildren2).</summary>
@@ -79,11 +89,7 @@ internal struct PathWatchRequest(OpCode op, string path, bool watch) : IRequestB
 {
     public readonly OpCode Op => op;
 
-    public readonly void Write(FrameBuffer b, ConnectionString chroot)
-    {
-        RequestWriter.WritePath(b, chroot, path);
-        b.WriteBool(watch);
-    }
+    public readonly void Write(FrameBuffer b, ConnectionString chroot) => RequestWriter.WritePathBool(b, chroot, path, watch);
 }
 
 /// <summary>Any request whose body is just a path (sync, getACL, getEphemerals, getAllChildrenNumber).</summary>
