@@ -5,6 +5,7 @@ using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.Storage;
+using Orleans.TestingHost;
 using Orleans.ZooKeeper.Client;
 using Orleans.ZooKeeper.Testing;
 
@@ -26,8 +27,51 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_cluster is not null)
+        {
+            await _cluster.StopAllSilosAsync();
+            await _cluster.DisposeAsync();
+        }
+
         await Raw.DisposeAsync();
         await Server.DisposeAsync();
+    }
+
+    private readonly SemaphoreSlim _clusterLock = new(1, 1);
+    private TestCluster? _cluster;
+
+    public string HostingBasePath { get; } = "/hosting-" + Guid.NewGuid().ToString("N")[..8];
+
+    public string HostingServiceId { get; } = "hosting-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>One single-silo cluster (see <see cref="ClusterSetup"/>) shared by the hosting tests, started on first use.</summary>
+    public async Task<TestCluster> HostingClusterAsync()
+    {
+        await _clusterLock.WaitAsync();
+        try
+        {
+            if (_cluster is null)
+            {
+                var cluster = ClusterSetup.Builder(this, HostingBasePath, HostingServiceId, 1).Build();
+                try
+                {
+                    await cluster.DeployAsync();
+                }
+                catch
+                {
+                    await cluster.DisposeAsync();
+                    throw;
+                }
+
+                _cluster = cluster;
+            }
+
+            return _cluster;
+        }
+        finally
+        {
+            _clusterLock.Release();
+        }
     }
 
     /// <summary>A fresh container URL on this server: every test stores under its own path.</summary>
@@ -116,11 +160,11 @@ public sealed class StorageHandle : IAsyncDisposable
 
     public string PathFor(GrainId grainId, string stateName) => Storage.PathFor(grainId, stateName);
 
-    public async Task<GrainState<T>> ReadAsync<T>(GrainId grainId, string stateName = "state")
+    public async Task<ReadResult<T>> ReadAsync<T>(GrainId grainId, string stateName = "state")
     {
         var state = new GrainState<T>();
         await Storage.ReadStateAsync(stateName, grainId, state);
-        return state;
+        return new ReadResult<T>(state.State!, state.ETag, state.RecordExists);
     }
 
     /// <summary>Writes <paramref name="value"/> with <paramref name="etag"/> and returns the new ETag.</summary>
@@ -144,14 +188,21 @@ public sealed class StorageHandle : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Storage.Container is { } container)
+        try
         {
-            await container.DisposeAsync();
+            await Storage.Container.DisposeAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started.
         }
 
         await _services.DisposeAsync();
     }
 }
+
+/// <summary>What a read gave.</summary>
+public sealed record ReadResult<T>(T State, string? ETag, bool RecordExists);
 
 /// <summary>State used by most tests.</summary>
 [GenerateSerializer]
@@ -254,5 +305,29 @@ internal static class Znodes
         }
 
         return result;
+    }
+}
+
+/// <summary>JSON behind a marker, to see which serializer wrote a node.</summary>
+public sealed class MarkingSerializer : IGrainStorageSerializer
+{
+    public static readonly byte[] Marker = "MARK:"u8.ToArray();
+
+    private int _calls;
+
+    public int Calls => _calls;
+
+    public BinaryData Serialize<T>(T? input)
+    {
+        Interlocked.Increment(ref _calls);
+        return new BinaryData(Marker.Concat(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(input)).ToArray());
+    }
+
+    public T Deserialize<T>(BinaryData input)
+    {
+        Interlocked.Increment(ref _calls);
+        var bytes = input.ToArray();
+        Assert.True(bytes.AsSpan().StartsWith(Marker));
+        return System.Text.Json.JsonSerializer.Deserialize<T>(bytes.AsSpan(Marker.Length))!;
     }
 }

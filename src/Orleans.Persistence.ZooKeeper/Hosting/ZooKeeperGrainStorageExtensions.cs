@@ -5,12 +5,15 @@ using Orleans.Persistence.ZooKeeper;
 using Orleans.Providers;
 using Orleans.Runtime;
 using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
 
 namespace Orleans.Hosting;
 
 /// <summary>Registers ZooKeeper grain storage.</summary>
 public static class ZooKeeperGrainStorageExtensions
 {
+    private static readonly string[] ExceptionNamespaces = ["Orleans.Persistence.ZooKeeper", "Orleans.ZooKeeper"];
+
     /// <summary>Adds a ZooKeeper grain storage provider: <c>[PersistentState("x", name)]</c> then stores in ZooKeeper.</summary>
     public static ISiloBuilder AddZooKeeperGrainStorage(this ISiloBuilder builder, string name, Action<ZooKeeperGrainStorageOptions>? configure = null)
     {
@@ -48,6 +51,22 @@ public static class ZooKeeperGrainStorageExtensions
         services.AddTransient<IConfigurationValidator>(sp => new ZooKeeperGrainStorageOptionsValidator(sp.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name), name));
         services.AddTransient<IPostConfigureOptions<ZooKeeperGrainStorageOptions>, ZooKeeperGrainStorageSerializerConfigurator>();
         services.ConfigureNamedOptionForLogging<ZooKeeperGrainStorageOptions>(name);
+
+        // Storage errors travel back to the caller of the grain: without this, Orleans cannot serialize
+        // ZooKeeperStorageException (nor the client library's exceptions inside it) and the caller gets a
+        // CodecNotFoundException instead of the message. Orleans' generic exception codec then carries type name,
+        // message, stack and inner exception (a receiver that cannot load the type gets the message in an
+        // UnavailableExceptionFallbackException).
+        services.Configure<ExceptionSerializationOptions>(o =>
+        {
+            foreach (var prefix in ExceptionNamespaces)
+            {
+                if (!o.SupportedNamespacePrefixes.Contains(prefix))
+                {
+                    o.SupportedNamespacePrefixes.Add(prefix);
+                }
+            }
+        });
         return services.AddGrainStorage(name, ZooKeeperGrainStorageFactory.Create);
     }
 }

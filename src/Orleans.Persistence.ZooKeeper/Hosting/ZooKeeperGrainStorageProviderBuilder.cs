@@ -6,6 +6,7 @@ using Orleans.Providers;
 using Orleans.Storage;
 
 [assembly: RegisterProvider("ZooKeeper", "GrainStorage", "Silo", typeof(ZooKeeperGrainStorageProviderBuilder))]
+[assembly: RegisterProvider("ZooKeeper", "GrainStorage", "Client", typeof(ZooKeeperGrainStorageClientProviderBuilder))]
 
 namespace Orleans.Hosting;
 
@@ -30,5 +31,17 @@ internal sealed class ZooKeeperGrainStorageProviderBuilder : IProviderBuilder<IS
                 }
             });
         });
+    }
+}
+
+/// <summary>
+/// Orleans clients apply the same <c>Orleans:GrainStorage</c> section as silos and fail to start on a provider type
+/// with no client registration ("Could not find GrainStorage provider named 'ZooKeeper'"), e.g. a client given the
+/// silo's configuration. Grain storage runs in silos only, so on a client there is nothing to set up.
+/// </summary>
+internal sealed class ZooKeeperGrainStorageClientProviderBuilder : IProviderBuilder<IClientBuilder>
+{
+    public void Configure(IClientBuilder builder, string? name, IConfigurationSection configurationSection)
+    {
     }
 }

@@ -25,7 +25,8 @@ public sealed class ZooKeeperGrainStorageOptions : IStorageProviderSerializerOpt
     /// <summary>Digest user for the provider's own container; state nodes then get an ACL that admits only it.</summary>
     public string? Username { get; set; }
 
-    /// <summary>Digest password for the provider's own container. Never logged.</summary>
+    /// <summary>Digest password for the provider's own container. Never logged (redacted in the silo's options log).</summary>
+    [Redact]
     public string? Password { get; set; }
 
     /// <summary>Delete the znode on clear (true) or keep an empty node whose version carries on (false).</summary>

@@ -11,8 +11,10 @@ namespace Orleans.Persistence.ZooKeeper;
 public static class ZNodeNames
 {
     private const string Hex = "0123456789ABCDEF";
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
 
     /// <summary>Encodes <paramref name="value"/> as one znode name.</summary>
+    /// <exception cref="ArgumentException"><paramref name="value"/> holds a lone surrogate (it is not valid UTF-16).</exception>
     public static string Encode(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
@@ -21,11 +23,21 @@ public static class ZNodeNames
             return "%";
         }
 
-        var bytes = Encoding.UTF8.GetBytes(value);
+        byte[] bytes;
+        try
+        {
+            bytes = StrictUtf8.GetBytes(value);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            // Plain UTF-8 would turn every lone surrogate into U+FFFD, so distinct strings would share one name.
+            throw new ArgumentException($"The string contains a lone surrogate (at index {ex.Index}) and is not valid UTF-16; it has no znode name.", nameof(value), ex);
+        }
+
         var sb = new StringBuilder(bytes.Length);
         foreach (var b in bytes)
         {
-            if (b is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9' or (byte)'-' or (byte)'_')
+            if (IsUnreserved(b))
             {
                 sb.Append((char)b);
             }
@@ -38,13 +50,21 @@ public static class ZNodeNames
         return sb.ToString();
     }
 
-    /// <summary>Decodes a name made by <see cref="Encode"/>; throws <see cref="FormatException"/> for anything else.</summary>
+    /// <summary>
+    /// Decodes a name made by <see cref="Encode"/>; throws <see cref="FormatException"/> for anything else (including
+    /// non-canonical forms such as an escaped letter), so every accepted name is the encoding of exactly one string.
+    /// </summary>
     public static string Decode(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (name == "%")
         {
             return string.Empty;
+        }
+
+        if (name.Length == 0)
+        {
+            throw new FormatException("'' is not an encoded znode name: the empty string is encoded as '%'.");
         }
 
         var bytes = new List<byte>(name.Length);
@@ -65,7 +85,14 @@ public static class ZNodeNames
                     throw new FormatException($"'{name}' is not an encoded znode name: '%' at {i} is not followed by two upper-case hex digits.");
                 }
 
-                bytes.Add((byte)(hi * 16 + lo));
+                var b = (byte)(hi * 16 + lo);
+                if (IsUnreserved(b))
+                {
+                    // Encode never escapes these: accepting them would give one string two names.
+                    throw new FormatException($"'{name}' is not an encoded znode name: '%{name[i + 1]}{name[i + 2]}' at {i} escapes '{(char)b}', which is never escaped.");
+                }
+
+                bytes.Add(b);
                 i += 2;
             }
             else if (c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_')
@@ -80,11 +107,14 @@ public static class ZNodeNames
 
         try
         {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.ToArray());
+            return StrictUtf8.GetString(bytes.ToArray());
         }
         catch (DecoderFallbackException ex)
         {
             throw new FormatException($"'{name}' is not an encoded znode name: it decodes to invalid UTF-8.", ex);
         }
     }
+
+    private static bool IsUnreserved(byte b)
+        => b is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9' or (byte)'-' or (byte)'_';
 }

@@ -1,0 +1,261 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using Orleans.ZooKeeper;
+using Orleans.ZooKeeper.Client;
+
+namespace Orleans.Persistence.ZooKeeper.Tests;
+
+/// <summary>Registration paths, validation, and the provider inside a silo (see <see cref="ClusterSetup"/>).</summary>
+[Collection(ServerCollection.Name)]
+public sealed class HostingTests(ServerFixture fixture)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_provider_set_up_only_from_configuration_is_registered_bound_and_stores_in_zookeeper()
+    {
+        var cluster = await fixture.HostingClusterAsync();
+        var storage = cluster.Storage(ClusterSetup.ConfiguredProvider);
+        var options = cluster.Services().GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(ClusterSetup.ConfiguredProvider);
+        Assert.Equal(ClusterSetup.Url(fixture, fixture.HostingBasePath, "configured"), options.Url);
+        Assert.True(options.DeleteStateOnClear);
+        Assert.Equal(4096, options.MaxStateSize);
+        Assert.IsType<ZooKeeperJsonGrainStorageSerializer>(options.GrainStorageSerializer);
+        Assert.Equal($"{fixture.HostingBasePath}/configured/{ZNodeNames.Encode(fixture.HostingServiceId)}", storage.Root);
+
+        var grain = cluster.Client.GetGrain<IConfiguredProfileGrain>("from-config");
+        var written = await grain.Set("configured");
+        var node = ClusterSetup.NodeOf(storage.Root, grain.GetGrainId(), "profile");
+        var data = await fixture.Raw.GetDataAsync(node);
+        Assert.Equal("configured", JsonDocument.Parse(data.Data).RootElement.GetProperty("Name").GetString());
+        Assert.Equal(ZooKeeperGrainStorage.ETag(data.Stat), written.ETag);
+
+        // DeleteStateOnClear came from configuration too.
+        await grain.Clear();
+        Assert.Null(await fixture.Raw.ExistsAsync(node));
+
+        // So did MaxStateSize; and the storage error reaches the caller intact, not as a serialization failure.
+        var ex = await Assert.ThrowsAsync<ZooKeeperStorageException>(() => grain.Set(new string('x', 5000)));
+        Assert.Contains("limit of 4096 bytes", ex.Message);
+        Assert.Contains($"'{ClusterSetup.ConfiguredProvider}'", ex.Message);
+        Assert.Null(await fixture.Raw.ExistsAsync(node));
+    }
+
+    [Fact]
+    public async Task SerializerKey_in_configuration_selects_a_keyed_serializer()
+    {
+        var cluster = await fixture.HostingClusterAsync();
+        var storage = cluster.Storage(ClusterSetup.MarkedProvider);
+        var options = cluster.Services().GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(ClusterSetup.MarkedProvider);
+        Assert.Same(cluster.Services().GetRequiredKeyedService<IGrainStorageSerializer>(ClusterSetup.MarkerSerializerKey), options.GrainStorageSerializer);
+
+        var grain = cluster.Client.GetGrain<IMarkedProfileGrain>("marked");
+        await grain.Set("with marker");
+        var data = (await fixture.Raw.GetDataAsync(ClusterSetup.NodeOf(storage.Root, grain.GetGrainId(), "profile"))).Data;
+        Assert.True(data.AsSpan().StartsWith(MarkingSerializer.Marker));
+        Assert.Equal("with marker", (await grain.Get()).State.Name);
+    }
+
+    [Fact]
+    public async Task Storage_errors_reach_the_caller_of_the_grain_with_their_message_and_inner_exception()
+    {
+        var cluster = await fixture.HostingClusterAsync();
+        var storage = cluster.Storage(ClusterSetup.MainProvider);
+
+        // Undeserializable data: the activation fails with the provider's message, naming the node.
+        var broken = cluster.Client.GetGrain<IStringProfileGrain>("broken-data");
+        var brokenNode = ClusterSetup.NodeOf(storage.Root, broken.GetGrainId(), "profile");
+        await fixture.Raw.CreateWithParentsAsync(brokenNode, "{broken"u8.ToArray());
+        var readError = await Assert.ThrowsAsync<ZooKeeperStorageException>(() => broken.Get());
+        Assert.Contains(brokenNode, readError.Message);
+        Assert.Contains("does not deserialize", readError.Message);
+        Assert.IsAssignableFrom<JsonException>(readError.InnerException);
+        Assert.Equal("{broken"u8.ToArray(), (await fixture.Raw.GetDataAsync(brokenNode)).Data);
+
+        // A server-side refusal (the grain's key node belongs to someone else): the ZooKeeper client's exception
+        // comes along as the inner exception.
+        var locked = cluster.Client.GetGrain<IStringProfileGrain>("locked");
+        var lockedNode = ClusterSetup.NodeOf(storage.Root, locked.GetGrainId(), "profile");
+        await using (var owner = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = fixture.Server.ConnectString }.AddDigest("owner", "owner-pw")))
+        {
+            await owner.EnsurePathAsync(lockedNode[..lockedNode.LastIndexOf('/')]);
+            await owner.SetAclAsync(lockedNode[..lockedNode.LastIndexOf('/')], Acls.DigestOnly("owner", "owner-pw"));
+        }
+
+        Assert.False((await locked.Get()).RecordExists);
+        var writeError = await Assert.ThrowsAsync<ZooKeeperStorageException>(() => locked.Set("denied"));
+        Assert.Contains(lockedNode, writeError.Message);
+        Assert.Contains("NoAuth", writeError.Message);
+        Assert.IsType<NoAuthException>(writeError.InnerException);
+    }
+
+    [Fact]
+    public async Task A_provider_can_store_through_an_existing_named_container()
+    {
+        var cluster = await fixture.HostingClusterAsync();
+        var storage = cluster.Storage(ClusterSetup.ContainerProvider);
+        var shared = cluster.Services().GetRequiredService<ZooKeeperContainers>().Get(ClusterSetup.SharedContainer);
+        Assert.Same(shared, storage.Container);
+        Assert.Equal($"{fixture.HostingBasePath}/shared", shared.BasePath);
+        Assert.Equal($"{shared.BasePath}/{ZNodeNames.Encode(fixture.HostingServiceId)}", storage.Root);
+
+        var grain = cluster.Client.GetGrain<IContainerProfileGrain>("through-container");
+        var written = await grain.Set("shared container");
+        var stat = await fixture.Raw.ExistsAsync(ClusterSetup.NodeOf(storage.Root, grain.GetGrainId(), "profile"));
+        Assert.NotNull(stat);
+        Assert.Equal(ZooKeeperGrainStorage.ETag(stat.Value), written.ETag);
+        Assert.Equal(shared.Client.SessionId, storage.Container.Client.SessionId);
+    }
+
+    [Fact]
+    public async Task The_provider_works_as_PubSubStore_for_memory_streams()
+    {
+        var cluster = await fixture.HostingClusterAsync();
+        var pubsub = cluster.Services().GetRequiredKeyedService<IGrainStorage>("PubSubStore");
+        var storage = Assert.IsType<ZooKeeperGrainStorage>(pubsub);
+
+        var consumer = cluster.Client.GetGrain<IStreamConsumerGrain>("hosting-consumer");
+        await consumer.Subscribe();
+        var stream = cluster.Client.GetStreamProvider(ClusterSetup.StreamProvider).GetStream<int>(StreamId.Create(ClusterSetup.StreamNamespace, "hosting-consumer"));
+        await stream.OnNextAsync(1);
+        await stream.OnNextAsync(2);
+        await TestWait.UntilAsync(async () => (await consumer.Received()).Count == 2, Timeout, "both events delivered");
+        Assert.Equal([1, 2], await consumer.Received());
+
+        // The subscription is in ZooKeeper, as plain JSON.
+        var nodes = await Znodes.DescendantsAsync(fixture.Raw, storage.Root);
+        var states = new List<string>();
+        foreach (var node in nodes.Where(n => n[(storage.Root.Length + 1)..].Count(c => c == '/') == 2))
+        {
+            states.Add(System.Text.Encoding.UTF8.GetString((await fixture.Raw.GetDataAsync(node)).Data));
+        }
+
+        Assert.Contains(states, s => s.Contains("hosting-consumer", StringComparison.Ordinal) && s.Contains(ClusterSetup.StreamNamespace, StringComparison.Ordinal));
+        Assert.All(states, s => Assert.DoesNotContain("$type", s));
+    }
+
+    [Fact]
+    public async Task A_provider_with_credentials_in_a_silo_protects_its_nodes_and_the_password_is_not_in_the_silo_logs()
+    {
+        var cluster = await fixture.HostingClusterAsync();
+        var storage = cluster.Storage(ClusterSetup.SecureProvider);
+        var grain = cluster.Client.GetGrain<ISecureProfileGrain>("secure-grain");
+        await grain.Set("classified");
+        var node = ClusterSetup.NodeOf(storage.Root, grain.GetGrainId(), "profile");
+        await Assert.ThrowsAsync<NoAuthException>(async () => await fixture.Raw.GetDataAsync(node));
+        Assert.Equal(new[] { new Acl(Permissions.All, ZooKeeperId.Digest(ClusterSetup.SecureUser, ClusterSetup.SecurePassword)) }, (await storage.Container.Client.GetAclAsync(node)).Acl);
+
+        // The silo logged its options (ours included) at startup, and our components logged at Trace.
+        var entries = ClusterSetup.SiloLogs.Entries.ToList();
+        Assert.Contains(entries, e => e.Contains(nameof(ZooKeeperGrainStorageOptions), StringComparison.Ordinal) && e.Contains(ClusterSetup.SecureProvider, StringComparison.Ordinal) && e.Contains("Password", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Contains($"storage:{ClusterSetup.SecureProvider}", StringComparison.Ordinal));
+        Assert.All(entries, e => Assert.DoesNotContain(ClusterSetup.SecurePassword, e));
+    }
+
+    [Theory]
+    [InlineData("container+url", "ContainerName ('shared') names an existing container")]
+    [InlineData("user-only", "Username and Password go together")]
+    public async Task Invalid_options_fail_silo_startup_clearly(string bad, string expected)
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.Properties["bad"] = bad;
+        builder.Properties["zk"] = fixture.NewUrl("bad");
+        builder.AddSiloBuilderConfigurator<BadSilo>();
+        var cluster = builder.Build();
+        try
+        {
+            var ex = await Assert.ThrowsAnyAsync<Exception>(() => cluster.DeployAsync());
+            var all = ex.ToString();
+            Assert.Contains("Invalid configuration for ZooKeeper grain storage 'bad'", all);
+            Assert.Contains(expected, all);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("container+url")]
+    [InlineData("container+credentials")]
+    [InlineData("user-only")]
+    [InlineData("password-only")]
+    [InlineData("empty-container")]
+    [InlineData("max-size")]
+    public void The_validator_rejects_each_unworkable_combination(string bad)
+    {
+        var services = new ServiceCollection();
+        services.AddZooKeeperGrainStorage("bad", o => BadSilo.Apply(o, bad, "zookeeper://127.0.0.1:1/x"));
+        using var provider = services.BuildServiceProvider();
+        var validator = Assert.Single(provider.GetServices<IConfigurationValidator>());
+        var ex = Assert.Throws<OrleansConfigurationException>(validator.ValidateConfiguration);
+        Assert.StartsWith("Invalid configuration for ZooKeeper grain storage 'bad': ", ex.Message);
+        Assert.DoesNotContain("secret-password", ex.Message);
+    }
+
+    [Fact]
+    public async Task Registration_by_name_and_as_default_on_both_builders()
+    {
+        var services = new ServiceCollection();
+        services.AddZooKeeperGrainStorageAsDefault(o => o.Url = "zookeeper://127.0.0.1:1/x");
+        services.AddZooKeeperGrainStorage("named", o => o.Url = "zookeeper://127.0.0.1:1/y");
+        services.Configure<ClusterOptions>(o => o.ServiceId = "svc");
+        services.AddLogging();
+        await using var provider = services.BuildServiceProvider();
+        Assert.IsType<ZooKeeperGrainStorage>(provider.GetRequiredService<IGrainStorage>());
+        Assert.Same(provider.GetRequiredService<IGrainStorage>(), provider.GetRequiredKeyedService<IGrainStorage>("Default"));
+        Assert.IsType<ZooKeeperGrainStorage>(provider.GetRequiredKeyedService<IGrainStorage>("named"));
+        Assert.NotSame(provider.GetRequiredKeyedService<IGrainStorage>("named"), provider.GetRequiredService<IGrainStorage>());
+        Assert.Equal(2, provider.GetServices<ILifecycleParticipant<ISiloLifecycle>>().Count());
+        Assert.Equal("zookeeper://127.0.0.1:1/y", provider.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get("named").Url);
+    }
+
+    private sealed class BadSilo : ISiloConfigurator
+    {
+        public static void Apply(ZooKeeperGrainStorageOptions o, string bad, string url)
+        {
+            switch (bad)
+            {
+                case "container+url":
+                    o.ContainerName = "shared";
+                    o.Url = url;
+                    break;
+                case "container+credentials":
+                    o.ContainerName = "shared";
+                    o.Username = "u";
+                    o.Password = "secret-password";
+                    break;
+                case "user-only":
+                    o.Url = url;
+                    o.Username = "u";
+                    break;
+                case "password-only":
+                    o.Url = url;
+                    o.Password = "secret-password";
+                    break;
+                case "empty-container":
+                    o.ContainerName = string.Empty;
+                    break;
+                case "max-size":
+                    o.Url = url;
+                    o.MaxStateSize = 0;
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(bad), bad, null);
+            }
+        }
+
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            var url = siloBuilder.Configuration["zk"]!;
+            siloBuilder.AddZooKeeperContainer("shared", url);
+            siloBuilder.AddZooKeeperGrainStorage("bad", o => Apply(o, siloBuilder.Configuration["bad"]!, url));
+        }
+    }
+}
