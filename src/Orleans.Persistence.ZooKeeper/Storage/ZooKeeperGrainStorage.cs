@@ -281,10 +281,11 @@ internal sealed class ZooKeeperGrainStorage : IGrainStorage, ILifecycleParticipa
     private ZooKeeperClient Connected(string stateName, GrainId grainId, string operation)
     {
         var container = Container;
-        if (container.Client.State != ConnectionState.Connected)
+        var state = container.Client.State;
+        if (state != ConnectionState.Connected)
         {
             // Fail at once rather than wait for a reconnect: Orleans retries at the grain level.
-            throw new ZooKeeperStorageException($"{Context(operation, stateName, grainId, null)}: ZooKeeper container '{container.Name}' is {container.State.ToString().ToUpperInvariant()}; try again when it is CONNECTED.");
+            throw new ZooKeeperStorageException($"{Context(operation, stateName, grainId, null)}: ZooKeeper container '{container.Name}' is {state.ToString().ToUpperInvariant()} (not connected); try again when it is CONNECTED.");
         }
 
         return container.Client;

@@ -54,6 +54,7 @@ internal sealed class Connection
     private bool _pingOutstanding;
     private long _lastSendTicks;
     private long _lastReceiveTicks;
+    private long _firstSendAfterReceiveTicks;
 
     private Connection(ZooKeeperSession session, ServerAddress server, Socket socket, int maxPacket)
     {
@@ -330,7 +331,7 @@ internal sealed class Connection
 
     private void EndFlush(FrameBuffer batch)
     {
-        Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+        NoteSend();
         lock (_lock)
         {
             batch.Reset();
@@ -437,6 +438,7 @@ internal sealed class Connection
 
     private void EnqueuePing()
     {
+        FrameBuffer? inline = null;
         lock (_lock)
         {
             if (_closed || _pingOutstanding)
@@ -449,7 +451,35 @@ internal sealed class Connection
             _active.WriteInt((int)OpCode.Ping);
             _active.EndFrame(start);
             _pingOutstanding = true;
-            ScheduleWrite();
+            if (!_writeScheduled && !_flushBusy)
+            {
+                // Send from the heartbeat thread itself, so a starved thread pool cannot keep the ping from the
+                // server (and the session from expiring).
+                inline = _active;
+                _active = _flushing;
+                _flushing = inline;
+                _flushBusy = true;
+            }
+            else
+            {
+                ScheduleWrite();
+            }
+        }
+
+        if (inline is not null)
+        {
+            FlushInline(inline);
+        }
+    }
+
+    /// <summary>Notes a send: the first one after the last receive starts the read-timeout clock.</summary>
+    private void NoteSend()
+    {
+        var now = Environment.TickCount64;
+        Volatile.Write(ref _lastSendTicks, now);
+        if (Volatile.Read(ref _firstSendAfterReceiveTicks) <= Volatile.Read(ref _lastReceiveTicks))
+        {
+            Volatile.Write(ref _firstSendAfterReceiveTicks, now);
         }
     }
 
@@ -543,7 +573,7 @@ internal sealed class Connection
                 if (batch.Length > 0)
                 {
                     await _stream.WriteAsync(batch.WrittenMemory, _cts.Token).ConfigureAwait(false);
-                    Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+                    NoteSend();
                 }
 
                 lock (_lock)
@@ -747,7 +777,12 @@ internal sealed class Connection
             while (!stopped.WaitOne(period))
             {
                 var now = Environment.TickCount64;
-                if (now - Volatile.Read(ref _lastReceiveTicks) > readTimeout)
+                var lastReceive = Volatile.Read(ref _lastReceiveTicks);
+                var firstSend = Volatile.Read(ref _firstSendAfterReceiveTicks);
+
+                // Silent for the read timeout, although something (at least a ping) went out long enough ago to
+                // have been answered. Nothing sent means our own side was held up: not the server's fault.
+                if (now - lastReceive > readTimeout && firstSend > lastReceive && now - firstSend > readTimeout / 3)
                 {
                     int available;
                     try

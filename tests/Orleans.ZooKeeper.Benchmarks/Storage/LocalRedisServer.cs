@@ -289,6 +289,9 @@ internal static class ProcCpu
         }
     }
 
+    /// <summary>Summed CPU time of several processes.</summary>
+    public static TimeSpan Of(IEnumerable<int> pids) => pids.Aggregate(TimeSpan.Zero, (sum, pid) => sum + Of(pid));
+
     /// <summary>Whole-host CPU counters from the first line of /proc/stat (all cores); default if unreadable.</summary>
     public static HostTicks Host()
     {

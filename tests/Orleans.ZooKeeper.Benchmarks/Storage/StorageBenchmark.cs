@@ -26,7 +26,7 @@ internal sealed record StorageBenchmarkOptions
     public int Rounds { get; init; } = 3;
 
     /// <summary>Untimed seconds per row before the first round (activations, nodes, JIT, connections).</summary>
-    public int WarmupSeconds { get; init; } = 3;
+    public int WarmupSeconds { get; init; } = 5;
 
     /// <summary>Concurrent grains (provider rows) / concurrent loops on their own node (raw rows).</summary>
     public int Concurrency { get; init; } = 100;
@@ -104,9 +104,16 @@ internal static class StorageBenchmark
     private const string ServiceId = "storage-bench";
     private const string RawRoot = "/bench-raw";
     private const string RawMultiRoot = "/bench-raw-multi";
-    private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(30);
 
     public static async Task<int> RunAsync(StorageBenchmarkOptions options, CancellationToken ct)
+    {
+        // The silo, both clients and both servers are stopped before the last line goes out.
+        var (exit, providerOverRaw) = await RunCoreAsync(options, ct);
+        Console.WriteLine(Invariant($"provider/raw: {providerOverRaw:F2}"));
+        return exit;
+    }
+
+    private static async Task<(int ExitCode, double ProviderOverRaw)> RunCoreAsync(StorageBenchmarkOptions options, CancellationToken ct)
     {
         var serverOptions = new ZooKeeperServerOptions { FastStartupJvm = false, ForceSync = false };
         await using var zk = await ZooKeeperServer.StartNewAsync(serverOptions, ct);
@@ -116,16 +123,21 @@ internal static class StorageBenchmark
         await host.StartAsync(ct);
         try
         {
-            await using var raw = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = zk.ConnectString, SessionTimeout = SessionTimeout }, logger: null, ct);
+            // Same session timeout as the provider's container (its default), so both sessions face the same read timeout.
+            var providerClient = ProviderContainer(host.Services).Client;
+            await using var raw = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = zk.ConnectString, SessionTimeout = providerClient.Options.SessionTimeout }, logger: null, ct);
+            using var watch = new ConnectionWatch(providerClient, raw);
+            using var probe = new PoolLagProbe();
             var rows = await CreateRowsAsync(options, host.Services, raw, zk, redis, ct);
-            PrintNotes(options, zk, serverOptions, redis, raw);
+            PrintNotes(options, zk, serverOptions, redis, raw, providerClient);
+            var context = new RunContext(options.Concurrency, probe, watch, providerClient, raw, [zk.Pid, redis.Pid]);
 
             if (options.WarmupSeconds > 0)
             {
                 Console.WriteLine($"warm-up: every row for {options.WarmupSeconds} s, not reported ...");
                 foreach (var row in rows)
                 {
-                    var w = await RunRowAsync(row, options.Concurrency, TimeSpan.FromSeconds(options.WarmupSeconds));
+                    var w = await RunRowAsync(row, context, TimeSpan.FromSeconds(options.WarmupSeconds), ct);
                     Console.WriteLine(Invariant($"  {row.Name,-44} {w.OpsPerSecond,8:F0} ops/s{(w.Errors > 0 ? $"  ERRORS {w.Errors}: {w.FirstError}" : "")}"));
                 }
             }
@@ -138,15 +150,21 @@ internal static class StorageBenchmark
                 for (var k = 0; k < rows.Length; k++)
                 {
                     var r = (first + k) % rows.Length;
-                    var s = await RunRowAsync(rows[r], options.Concurrency, TimeSpan.FromSeconds(options.Seconds));
+                    var s = await RunRowAsync(rows[r], context, TimeSpan.FromSeconds(options.Seconds), ct);
                     samples[r].Add(s);
                     Console.WriteLine(Invariant(
-                        $"  {rows[r].Name,-44} {s.OpsPerSecond,8:F0} ops/s  this process {s.ProcessCpuMicrosPerOp,6:F0} µs/op  server {FormatCpu(s.ServerCpuMicrosPerOp),6} µs/op  host CPU {s.HostBusyPercent,3:F0}%{(s.Errors > 0 ? $"  ERRORS {s.Errors}: {s.FirstError}" : "")}"));
+                        $"  {rows[r].Name,-44} {s.OpsPerSecond,8:F0} ops/s  CPU µs/op: process {s.ProcessCpuMicrosPerOp,4:F0} server {FormatCpu(s.ServerCpuMicrosPerOp),4}  {s.AllocatedBytesPerOp,6:F0} B/op  host busy {s.HostBusyPercent,3:F0}% (others {s.OtherPercent,2:F0}%)  pool lag max {s.PoolLagMax.TotalMilliseconds,5:F0} ms{Settled(s)}{Disconnects(s)}{(s.Errors > 0 ? $"  ERRORS {s.Errors}: {s.FirstError}" : "")}"));
                 }
             }
 
             var stored = await StoredSizesAsync(host.Services, raw, redis);
-            return Report(options, rows, samples, stored);
+            var result = Report(options, rows, samples, stored);
+            if (options.Diagnose)
+            {
+                await PrintProviderStepCostsAsync(host.Services, raw);
+            }
+
+            return result;
         }
         finally
         {
@@ -158,7 +176,9 @@ internal static class StorageBenchmark
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        // Log lines go to stderr: stdout carries the report, whose last line is the contract.
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleans(silo =>
         {
@@ -194,8 +214,8 @@ internal static class StorageBenchmark
         {
             new("(1) ZooKeeper provider (grain RMW)", RowKind.Provider, zk.Pid, i => GrainWorker(grains.GetGrain<IZooKeeperBenchGrain>(i))),
             new("(2) raw client getData+setData", RowKind.Raw, zk.Pid, i => RawWorker(raw, rawPaths[i], payload)),
-            new("(3) Redis provider (grain RMW)", RowKind.Other, redis.Pid, i => GrainWorker(grains.GetGrain<IRedisBenchGrain>(i))),
-            new("(4) memory storage (grain RMW)", RowKind.Other, 0, i => GrainWorker(grains.GetGrain<IMemoryBenchGrain>(i))),
+            new("(3) Redis provider (grain RMW)", RowKind.Redis, redis.Pid, i => GrainWorker(grains.GetGrain<IRedisBenchGrain>(i))),
+            new("(4) memory storage (grain RMW)", RowKind.Memory, 0, i => GrainWorker(grains.GetGrain<IMemoryBenchGrain>(i))),
         };
         if (options.Diagnose)
         {
@@ -238,13 +258,23 @@ internal static class StorageBenchmark
         return paths;
     }
 
-    /// <summary>Runs one row: N workers until the deadline; ops = completed read-modify-write iterations.</summary>
-    private static async Task<RowSample> RunRowAsync(Row row, int concurrency, TimeSpan duration)
+    /// <summary>
+    /// Runs one row: first waits (untimed) until both ZooKeeper sessions are CONNECTED (a row that saturates the
+    /// process can starve their I/O and drop them, see the report), then N workers until the deadline;
+    /// ops = completed read-modify-write iterations.
+    /// </summary>
+    private static async Task<RowSample> RunRowAsync(Row row, RunContext context, TimeSpan duration, CancellationToken ct)
     {
+        var concurrency = context.Concurrency;
+        var settled = await SettleAsync(context, ct);
+        var disconnects0 = context.Watch.Snapshot();
+        context.Probe.Reset();
         using var self = Process.GetCurrentProcess();
         var workers = new Task<WorkerResult>[concurrency];
         var host0 = ProcCpu.Host();
         var server0 = ProcCpu.Of(row.ServerPid);
+        var servers0 = ProcCpu.Of(context.ServerPids);
+        var alloc0 = GC.GetTotalAllocatedBytes(precise: false);
         self.Refresh();
         var cpu0 = self.TotalProcessorTime;
         var t0 = Stopwatch.GetTimestamp();
@@ -260,16 +290,57 @@ internal static class StorageBenchmark
         self.Refresh();
         var cpu = self.TotalProcessorTime - cpu0;
         var server = row.ServerPid > 0 ? ProcCpu.Of(row.ServerPid) - server0 : TimeSpan.Zero;
+        var servers = ProcCpu.Of(context.ServerPids) - servers0;
         var host = ProcCpu.Host() - host0;
+        var allocated = GC.GetTotalAllocatedBytes(precise: false) - alloc0;
+
+        // Share of all cores used by processes other than this one and the servers it started (other builds/tests on the box).
+        var ours = (cpu + servers).TotalSeconds / (elapsed.TotalSeconds * Environment.ProcessorCount) * 100;
         return new RowSample(
             results.Sum(r => r.Ops),
             elapsed,
             cpu,
             row.ServerPid > 0 ? server : null,
             host.BusyPercent,
+            Math.Max(0, host.BusyPercent - ours),
+            allocated,
+            context.Probe.Max,
+            settled,
+            context.Watch.Snapshot() - disconnects0,
             results.Sum(r => r.Errors),
             results.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
     }
+
+    /// <summary>Waits until both sessions are CONNECTED (and the thread pool answers within 100 ms); returns the wait.</summary>
+    private static async Task<TimeSpan> SettleAsync(RunContext context, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        while (context.ProviderClient.State != ConnectionState.Connected || context.Raw.State != ConnectionState.Connected || context.Probe.Max > TimeSpan.FromMilliseconds(100))
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(120))
+            {
+                throw new TimeoutException($"the ZooKeeper sessions did not reconnect within 120 s (provider {context.ProviderClient.State}, raw {context.Raw.State})");
+            }
+
+            context.Probe.Reset();
+            await Task.Delay(100, ct);
+        }
+
+        return sw.Elapsed;
+    }
+
+    private static ZooKeeperContainer ProviderContainer(IServiceProvider services)
+        => services.GetRequiredKeyedService<IGrainStorage>(ZooKeeperProvider) is ZooKeeperGrainStorage storage
+            ? storage.Container
+            : throw new InvalidOperationException($"grain storage '{ZooKeeperProvider}' is not the ZooKeeper provider");
+
+    private static string Settled(RowSample s) => s.Settled > TimeSpan.FromSeconds(0.5)
+        ? Invariant($"  (waited {s.Settled.TotalSeconds:F1} s for the sessions first)")
+        : "";
+
+    private static string Disconnects(RowSample s) => s.Disconnects.Total > 0
+        ? Invariant($"  SESSION DROPS during the row: provider {s.Disconnects.Provider}, raw {s.Disconnects.Raw}")
+        : "";
 
     private static Func<long, Task<WorkerResult>> GrainWorker(IStorageBenchGrain grain) => async deadline =>
     {
@@ -359,8 +430,9 @@ internal static class StorageBenchmark
             try
             {
                 await storage.ReadStateAsync(StateName, grainId, state);
-                state.State.Counter++;
-                state.State.Payload = StorageBenchGrainBase.Payload;
+                var value = state.State ??= new BenchState();
+                value.Counter++;
+                value.Payload = StorageBenchGrainBase.Payload;
                 await storage.WriteStateAsync(StateName, grainId, state);
                 ops++;
             }
@@ -380,6 +452,61 @@ internal static class StorageBenchmark
         read.AsSpan(0, Math.Min(read.Length, buffer.Length)).CopyTo(buffer);
         var counter = BitConverter.ToInt64(buffer, 0) + 1;
         BitConverter.TryWriteBytes(buffer, counter);
+    }
+
+    /// <summary>
+    /// --diagnose: the CPU-only steps the provider adds per read-modify-write (no I/O), timed single-threaded in a
+    /// loop, so µs here are one core's time.
+    /// </summary>
+    private static async Task PrintProviderStepCostsAsync(IServiceProvider services, ZooKeeperClient raw)
+    {
+        if (services.GetRequiredKeyedService<IGrainStorage>(ZooKeeperProvider) is not ZooKeeperGrainStorage storage)
+        {
+            return;
+        }
+
+        var serializer = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(ZooKeeperProvider).GrainStorageSerializer;
+        var grainId = services.GetRequiredService<IGrainFactory>().GetGrain<IZooKeeperBenchGrain>(0).GetGrainId();
+        var state = new BenchState { Counter = 12345, Payload = StorageBenchGrainBase.Payload };
+        var bytes = serializer.Serialize(state).ToArray();
+        var stat = (await raw.GetDataAsync(storage.PathFor(grainId, StateName))).Stat;
+        var etag = ZooKeeperGrainStorage.ETag(stat);
+        var path = storage.PathFor(grainId, StateName);
+        (string Name, int PerOp, Action Step)[] steps =
+        [
+            ("PathFor(grainId, state) (3 × ZNodeNames.Encode)", 2, () => _ = storage.PathFor(grainId, StateName)),
+            ("serialize 1 KB state (System.Text.Json) + ToArray", 1, () => _ = serializer.Serialize(state).ToArray()),
+            ("deserialize 1 KB state (System.Text.Json)", 1, () => _ = serializer.Deserialize<BenchState>(new BinaryData(bytes))),
+            ("ETag format (string.Create)", 2, () => _ = ZooKeeperGrainStorage.ETag(stat)),
+            ("guard path (path + '/' + czxid:x)", 1, () => _ = path + "/" + stat.Czxid.ToString("x", CultureInfo.InvariantCulture)),
+            ("ETag parse (IndexOf + 2 × TryParse)", 1, () => _ = long.TryParse(etag.AsSpan(0, etag.IndexOf('-', StringComparison.Ordinal)), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out _)),
+        ];
+        Console.WriteLine();
+        Console.WriteLine("--diagnose: CPU-only steps of one provider read-modify-write (single thread, no I/O, 200,000 iterations each after 20,000 warm-up):");
+        double totalMicros = 0, totalBytes = 0;
+        foreach (var (name, perOp, step) in steps)
+        {
+            for (var i = 0; i < 20_000; i++)
+            {
+                step();
+            }
+
+            const int N = 200_000;
+            var a0 = GC.GetAllocatedBytesForCurrentThread();
+            var t0 = Stopwatch.GetTimestamp();
+            for (var i = 0; i < N; i++)
+            {
+                step();
+            }
+
+            var micros = Stopwatch.GetElapsedTime(t0).TotalMicroseconds / N;
+            var allocated = (GC.GetAllocatedBytesForCurrentThread() - a0) / (double)N;
+            totalMicros += micros * perOp;
+            totalBytes += allocated * perOp;
+            Console.WriteLine(Invariant($"  {name,-52} {micros,6:F2} µs {allocated,6:F0} B  × {perOp} per RMW"));
+        }
+
+        Console.WriteLine(Invariant($"  {"total per read-modify-write",-52} {totalMicros,6:F2} µs {totalBytes,6:F0} B"));
     }
 
     private static async Task<(int? ZooKeeper, int ZooKeeperChildren, string? Redis)> StoredSizesAsync(IServiceProvider services, ZooKeeperClient raw, LocalRedisServer redis)
@@ -433,33 +560,37 @@ internal static class StorageBenchmark
     /// <summary>The Redis provider's default key (RedisGrainStorage.DefaultGetStorageKey, "{ServiceId}/state/{grainId}/{stateName}").</summary>
     private static RedisKey RedisKey(GrainId grainId) => $"{ServiceId}/state/{grainId}/{StateName}";
 
-    private static int Report(StorageBenchmarkOptions options, Row[] rows, List<RowSample>[] samples, (int? ZooKeeper, int ZooKeeperChildren, string? Redis) stored)
+    private static (int ExitCode, double ProviderOverRaw) Report(StorageBenchmarkOptions options, Row[] rows, List<RowSample>[] samples, (int? ZooKeeper, int ZooKeeperChildren, string? Redis) stored)
     {
         var medians = samples.Select(s => Median(s.Select(x => x.OpsPerSecond))).ToArray();
         var totalErrors = samples.SelectMany(s => s).Sum(s => s.Errors);
 
         Console.WriteLine();
         Console.WriteLine($"median of {options.Rounds} round(s) × {options.Seconds} s per row; ops = completed read-modify-write iterations (1 storage read + 1 storage write each), {options.Concurrency} concurrent grains / loops");
-        Console.WriteLine("CPU µs/op: this process (silo + grains + clients) and the server it talks to (ZooKeeper JVM or redis-server), each ÷ ops; host CPU = all cores busy, 100% = every core");
-        const string Header = "row                                          |    ops/s | min..max ops/s     | this process µs/op | server µs/op | host CPU";
+        Console.WriteLine("CPU µs/op: this process (silo + grains + clients, all threads) and the server it talks to (ZooKeeper JVM or redis-server), each ÷ ops;");
+        Console.WriteLine("alloc = bytes allocated in this process ÷ ops; others = share of all cores used by other processes on the host (noise); medians, except");
+        Console.WriteLine("pool lag max = the longest wait of a work item in the thread pool's global queue (where timers and socket completions go) over all rounds");
+        const string Header = "row                                          |    ops/s | min..max ops/s  | process µs/op | server µs/op | alloc B/op | others | pool lag max";
         Console.WriteLine(Header);
         Console.WriteLine(new string('-', Header.Length));
         for (var r = 0; r < rows.Length; r++)
         {
             var s = samples[r];
             Console.WriteLine(Invariant(
-                $"{rows[r].Name,-44} | {medians[r],8:F0} | {s.Min(x => x.OpsPerSecond),8:F0}..{s.Max(x => x.OpsPerSecond),-8:F0} | {Median(s.Select(x => x.ProcessCpuMicrosPerOp)),18:F0} | {FormatCpu(MedianOrNull(s.Select(x => x.ServerCpuMicrosPerOp))),12} | {Median(s.Select(x => x.HostBusyPercent)),7:F0}%"));
+                $"{rows[r].Name,-44} | {medians[r],8:F0} | {s.Min(x => x.OpsPerSecond),6:F0}..{s.Max(x => x.OpsPerSecond),-6:F0}  | {Median(s.Select(x => x.ProcessCpuMicrosPerOp)),13:F0} | {FormatCpu(MedianOrNull(s.Select(x => x.ServerCpuMicrosPerOp))),12} | {Median(s.Select(x => x.AllocatedBytesPerOp)),10:F0} | {Median(s.Select(x => x.OtherPercent)),5:F0}% | {s.Max(x => x.PoolLagMax.TotalMilliseconds),9:F0} ms"));
         }
 
-        var provider = medians[Array.FindIndex(rows, r => r.Kind == RowKind.Provider)];
-        var raw = medians[Array.FindIndex(rows, r => r.Kind == RowKind.Raw)];
-        var redis = medians[2];
-        var memory = medians[3];
+        var providerRow = Array.FindIndex(rows, r => r.Kind == RowKind.Provider);
+        var rawRow = Array.FindIndex(rows, r => r.Kind == RowKind.Raw);
+        var provider = medians[providerRow];
+        var raw = medians[rawRow];
+        var redis = medians[Array.FindIndex(rows, r => r.Kind == RowKind.Redis)];
+        var memory = medians[Array.FindIndex(rows, r => r.Kind == RowKind.Memory)];
         Console.WriteLine();
         Console.WriteLine(Invariant($"provider ÷ raw client:     {provider / raw:F2}"));
         Console.WriteLine(Invariant($"provider ÷ Redis provider: {provider / redis:F2}"));
         Console.WriteLine(Invariant($"provider ÷ memory storage: {provider / memory:F2}"));
-        Console.WriteLine(Invariant($"per-round provider ÷ raw:  {string.Join(", ", samples[0].Zip(samples[1], (p, q) => (p.OpsPerSecond / q.OpsPerSecond).ToString("F2", CultureInfo.InvariantCulture)))}"));
+        Console.WriteLine(Invariant($"per-round provider ÷ raw:  {string.Join(", ", samples[providerRow].Zip(samples[rawRow], (p, q) => (p.OpsPerSecond / q.OpsPerSecond).ToString("F2", CultureInfo.InvariantCulture)))}"));
         Console.WriteLine();
         Console.WriteLine("notes:");
         Console.WriteLine($"  machine: {Environment.ProcessorCount} cores; ZooKeeper, redis-server, the silo and all clients share them (server CPU is not in 'this process')");
@@ -469,17 +600,25 @@ internal static class StorageBenchmark
         Console.WriteLine(Invariant(
             $"  concurrency: {options.Concurrency} grains (provider rows) / {options.Concurrency} loops each on its own node (raw rows), one in-process silo + its co-hosted client; raw rows use a separate session of our client"));
         Console.WriteLine("  provider write = multi [check incarnation guard, setData with version]; provider read = getData; raw row = getData + setData with the read version");
-        Console.WriteLine("  noise is ±30-50% on this kind of box: compare ratios within one run");
+        Console.WriteLine("  noise is ±30-50% on this kind of box: compare ratios within one run; process µs/op includes the thread pool's spin-waiting, so on a saturated host it overstates useful work");
+        var drops = samples.SelectMany(x => x).Aggregate(default(Disconnects), (a, x) => new Disconnects(a.Provider + x.Disconnects.Provider, a.Raw + x.Disconnects.Raw));
+        var waited = samples.SelectMany(x => x).Sum(x => x.Settled.TotalSeconds);
+        Console.WriteLine(Invariant(
+            $"  ZooKeeper session drops during timed rows: provider {drops.Provider}, raw {drops.Raw}; waited {waited:F1} s in total (untimed) for sessions to reconnect before rows"));
+        if (drops.Total > 0)
+        {
+            Console.WriteLine("  (drops come with a large pool lag: a row that keeps the thread pool busy with local work items starves its global queue, where our client's");
+            Console.WriteLine("   socket completions and write-loop wake-ups wait; the ping is not sent, the read timeout (2/3 of the session timeout) fires, the session may expire)");
+        }
         if (totalErrors > 0)
         {
             Console.WriteLine($"WARNING: {totalErrors} failed operation(s) (or counter mismatches); see the per-round lines.");
         }
 
-        Console.WriteLine(Invariant($"provider/raw: {provider / raw:F2}"));
-        return totalErrors > 0 ? 1 : 0;
+        return (totalErrors > 0 ? 1 : 0, provider / raw);
     }
 
-    private static void PrintNotes(StorageBenchmarkOptions options, ZooKeeperServer zk, ZooKeeperServerOptions serverOptions, LocalRedisServer redis, ZooKeeperClient raw)
+    private static void PrintNotes(StorageBenchmarkOptions options, ZooKeeperServer zk, ZooKeeperServerOptions serverOptions, LocalRedisServer redis, ZooKeeperClient raw, ZooKeeperClient provider)
     {
         Console.WriteLine("Grain storage benchmark: read-modify-write of a 1 KB state, our ZooKeeper provider vs our raw client vs Orleans' Redis provider vs memory storage");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, GC {(GCSettings.IsServerGC ? "server" : "workstation")}, pid {Environment.ProcessId}");
@@ -487,7 +626,9 @@ internal static class StorageBenchmark
             $"ZooKeeper: standalone on {zk.ConnectString} (loopback), pid {zk.Pid}, forceSync={(serverOptions.ForceSync ? "yes" : "no")}, tickTime {serverOptions.TickTime} ms, -Xmx{serverOptions.HeapMegabytes}m, full JIT"));
         Console.WriteLine($"Redis:     {redis.Version} on {redis.EndPoint} (loopback), pid {redis.Pid}, --save '' --appendonly no (no persistence)");
         Console.WriteLine(Invariant(
-            $"load:      {options.Concurrency} concurrent grains/loops, {options.Seconds} s per row, {options.Rounds} round(s) (order rotates), {options.WarmupSeconds} s warm-up per row; raw session 0x{raw.SessionId:x}"));
+            $"load:      {options.Concurrency} concurrent grains/loops, {options.Seconds} s per row, {options.Rounds} round(s) (order rotates), {options.WarmupSeconds} s warm-up per row"));
+        Console.WriteLine(Invariant(
+            $"sessions:  provider's container 0x{provider.SessionId:x}, raw client 0x{raw.SessionId:x}, both {provider.Options.SessionTimeout.TotalSeconds:F0} s session timeout (the container's default); before each row the benchmark waits until both are CONNECTED"));
         Console.WriteLine();
     }
 
@@ -517,15 +658,25 @@ internal static class StorageBenchmark
     {
         Provider,
         Raw,
+        Redis,
+        Memory,
         Other,
     }
 
     private sealed record Row(string Name, RowKind Kind, int ServerPid, Func<int, Func<long, Task<WorkerResult>>> CreateWorker);
 
+    private sealed record RunContext(int Concurrency, PoolLagProbe Probe, ConnectionWatch Watch, ZooKeeperClient ProviderClient, ZooKeeperClient Raw, int[] ServerPids);
+
     private sealed record WorkerResult(long Ops, long Errors, string? FirstError);
 
-    private sealed record RowSample(long Ops, TimeSpan Elapsed, TimeSpan ProcessCpu, TimeSpan? ServerCpu, double HostBusyPercent, long Errors, string? FirstError)
+    private sealed record RowSample(
+        long Ops, TimeSpan Elapsed, TimeSpan ProcessCpu, TimeSpan? ServerCpu, double HostBusyPercent, double OtherPercent, long AllocatedBytes,
+        TimeSpan PoolLagMax, TimeSpan Settled, Disconnects Disconnects, long Errors, string? FirstError)
     {
+        public double AllocatedBytesPerOp => Ops > 0 ? (double)AllocatedBytes / Ops : double.NaN;
+
+        public double TotalCpuMicrosPerOp => ProcessCpuMicrosPerOp + (ServerCpuMicrosPerOp ?? 0);
+
         public double OpsPerSecond => Ops / Elapsed.TotalSeconds;
 
         public double ProcessCpuMicrosPerOp => Ops > 0 ? ProcessCpu.TotalMicroseconds / Ops : double.NaN;
