@@ -91,7 +91,7 @@ public sealed class ZooKeeperClient : IAsyncDisposable
     public Task WaitUntilConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
         => _session.WaitConnectedAsync(timeout, cancellationToken);
 
-    /// <summary>Every state change from now on, as an async stream that ends when the client is closed.</summary>
+    /// <summary>Every state change from the moment of this call on (subscribed here, not at the first enumeration), as an async stream that ends when the client is closed.</summary>
     public IAsyncEnumerable<ConnectionStateChange> StateChangesAsync(CancellationToken cancellationToken = default)
         => _session.StateChangesAsync(cancellationToken);
 

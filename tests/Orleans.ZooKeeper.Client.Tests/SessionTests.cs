@@ -190,9 +190,10 @@ public sealed class StateStreamAndServerListTests(FastTickServerFixture fixture)
     {
         var client = new ZooKeeperClient(Clients.Options(fixture.Server.ConnectString));
         var seen = new List<ConnectionStateChange>();
+        var changes = client.StateChangesAsync(); // subscribed from here on
         var reading = Task.Run(async () =>
         {
-            await foreach (var change in client.StateChangesAsync())
+            await foreach (var change in changes)
             {
                 seen.Add(change);
             }

@@ -35,7 +35,8 @@ public sealed class ContainerTests(ServerFixture fixture)
         var events = new List<ZooKeeperContainerStateChanged>();
         container.StateChanged += (_, e) => { lock (events) { events.Add(e); } };
         var stream = new List<ZooKeeperContainerStateChanged>();
-        var reading = Task.Run(async () => { await foreach (var e in container.StateChangesAsync()) { stream.Add(e); } });
+        var changes = container.StateChangesAsync(); // subscribed from here on
+        var reading = Task.Run(async () => { await foreach (var e in changes) { stream.Add(e); } });
         Assert.Equal(ZooKeeperContainerState.Lost, container.State);
 
         await container.StartAsync();

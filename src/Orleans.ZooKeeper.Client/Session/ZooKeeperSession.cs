@@ -258,20 +258,27 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Subscribes to state changes; the channel is completed when the session is disposed.</summary>
-    public async IAsyncEnumerable<ConnectionStateChange> StateChangesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Subscribes to state changes now; the stream ends when the session is closed.</summary>
+    public IAsyncEnumerable<ConnectionStateChange> StateChangesAsync(CancellationToken cancellationToken)
     {
         var channel = Channel.CreateUnbounded<ConnectionStateChange>(new UnboundedChannelOptions { SingleReader = true });
         lock (_stateLock)
         {
-            if (_closing && _loop is null)
+            if (_closing)
             {
-                yield break;
+                channel.Writer.TryComplete();
             }
-
-            _stateSubscribers.Add(channel);
+            else
+            {
+                _stateSubscribers.Add(channel);
+            }
         }
 
+        return ReadStateChangesAsync(channel, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ConnectionStateChange> ReadStateChangesAsync(Channel<ConnectionStateChange> channel, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         try
         {
             await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))

@@ -95,20 +95,30 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
     /// <summary>Raised on every state change, in order.</summary>
     public event EventHandler<ZooKeeperContainerStateChanged>? StateChanged;
 
-    /// <summary>Every state change from now on; ends when the container stops.</summary>
-    public async IAsyncEnumerable<ZooKeeperContainerStateChanged> StateChangesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Every state change from the moment of this call on (the subscription is made here, not at the first
+    /// enumeration); ends when the container stops.
+    /// </summary>
+    public IAsyncEnumerable<ZooKeeperContainerStateChanged> StateChangesAsync(CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<ZooKeeperContainerStateChanged>(new UnboundedChannelOptions { SingleReader = true });
         lock (_lock)
         {
             if (_stopped)
             {
-                yield break;
+                channel.Writer.TryComplete();
             }
-
-            _subscribers.Add(channel);
+            else
+            {
+                _subscribers.Add(channel);
+            }
         }
 
+        return ReadStateChangesAsync(channel, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ZooKeeperContainerStateChanged> ReadStateChangesAsync(Channel<ZooKeeperContainerStateChanged> channel, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         try
         {
             await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
