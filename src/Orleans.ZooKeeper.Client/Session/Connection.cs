@@ -752,13 +752,14 @@ internal sealed class Connection
             throw new ProtocolException($"reply xid {xid} out of order, expected {request.Xid}");
         }
 
+        _session.Watches.OnReply(request.Watch, err);
+        request.OnReply(_session, err, body);
+
+        // Only a reply that decoded advances the zxid this session has seen.
         if (zxid > 0)
         {
             _session.ObserveZxid(zxid);
         }
-
-        _session.Watches.OnReply(request.Watch, err);
-        request.OnReply(_session, err, body);
     }
 
     /// <summary>
