@@ -128,7 +128,8 @@ public sealed class HostingTests(ServerFixture fixture)
         await TestWait.UntilAsync(async () => (await consumer.Received()).Count == 2, Timeout, "both events delivered");
         Assert.Equal([1, 2], await consumer.Received());
 
-        // The subscription is in ZooKeeper, as plain JSON.
+        // The subscription is in ZooKeeper. Orleans' own pub/sub state goes through the silo's default serializer
+        // (System.Text.Json cannot round-trip its publisher records), so it is JSON with Orleans' type names.
         var nodes = await Znodes.DescendantsAsync(fixture.Raw, storage.Root);
         var states = new List<string>();
         foreach (var node in nodes.Where(n => n[(storage.Root.Length + 1)..].Count(c => c == '/') == 2))
@@ -136,8 +137,8 @@ public sealed class HostingTests(ServerFixture fixture)
             states.Add(System.Text.Encoding.UTF8.GetString((await fixture.Raw.GetDataAsync(node)).Data));
         }
 
-        Assert.Contains(states, s => s.Contains("hosting-consumer", StringComparison.Ordinal) && s.Contains(ClusterSetup.StreamNamespace, StringComparison.Ordinal));
-        Assert.All(states, s => Assert.DoesNotContain("$type", s));
+        Assert.Contains(nodes, n => n.Contains("hosting-consumer", StringComparison.Ordinal));
+        Assert.Contains(states, s => s.Contains("Orleans.Streams.PubSubGrainState", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -146,7 +146,8 @@ public sealed class ContainerClusterTests(ContainerClusterFixture fixture) : ICl
         //    CONNECTED with the same sessions.
         var betaSession = beta.Client.SessionId;
         var alphaSession = alpha.Client.SessionId;
-        await fixture.Server.StopAsync();
+        // kill -9: a graceful stop can itself expire sessions while it closes connections and shuts down slowly.
+        await fixture.Server.KillAsync();
         await UntilAsync(async () => (await GrainStates("beta")).LastOrDefault()?.State == ZooKeeperContainerState.Suspended, "grain got beta SUSPENDED");
         await UntilAsync(() => Task.FromResult(fixture.ClientBeta.States.LastOrDefault()?.State == ZooKeeperContainerState.Suspended), "client got beta SUSPENDED");
         await fixture.Server.StartAsync();

@@ -48,7 +48,9 @@ internal sealed class ZooKeeperGrainStorageSerializerConfigurator(IServiceProvid
     {
         if (options.GrainStorageSerializer is null)
         {
-            options.GrainStorageSerializer = (name is null ? null : services.GetKeyedService<IGrainStorageSerializer>(name)) ?? new ZooKeeperJsonGrainStorageSerializer();
+            // Plain JSON for application state; Orleans' own state types (pub/sub) go through the silo's default serializer.
+            options.GrainStorageSerializer = (name is null ? null : services.GetKeyedService<IGrainStorageSerializer>(name))
+                ?? new ZooKeeperJsonGrainStorageSerializer(ZooKeeperJsonGrainStorageSerializer.DefaultOptions(), services.GetService<IGrainStorageSerializer>());
         }
     }
 }
