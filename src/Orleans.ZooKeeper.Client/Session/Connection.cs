@@ -266,16 +266,10 @@ internal sealed class Connection
             request.Xid = xid;
             request.Op = body.Op;
             _pending.Enqueue(request);
-            if (_pending.Count == 1 && !_writeScheduled && !_flushBusy)
-            {
-                // Nothing else in flight or queued (request/response use): send from this thread, saving the hop to
-                // the write loop. Deeper pipelines keep batching through the write loop.
-                inline = _active;
-                _active = _flushing;
-                _flushing = inline;
-                _flushBusy = true;
-            }
-            else
+            // Nothing else in flight or queued (request/response use): send from this thread, saving the hop to
+            // the write loop. Deeper pipelines keep batching through the write loop.
+            inline = _pending.Count == 1 ? TakeBatchForInlineFlush() : null;
+            if (inline is null)
             {
                 ScheduleWrite();
             }
@@ -451,16 +445,10 @@ internal sealed class Connection
             _active.WriteInt((int)OpCode.Ping);
             _active.EndFrame(start);
             _pingOutstanding = true;
-            if (!_writeScheduled && !_flushBusy)
-            {
-                // Send from the heartbeat thread itself, so a starved thread pool cannot keep the ping from the
-                // server (and the session from expiring).
-                inline = _active;
-                _active = _flushing;
-                _flushing = inline;
-                _flushBusy = true;
-            }
-            else
+            // Send from the heartbeat thread itself, so a starved thread pool cannot keep the ping from the
+            // server (and the session from expiring).
+            inline = TakeBatchForInlineFlush();
+            if (inline is null)
             {
                 ScheduleWrite();
             }
@@ -470,6 +458,25 @@ internal sealed class Connection
         {
             FlushInline(inline);
         }
+    }
+
+    /// <summary>
+    /// Under the lock: when no flush is running or scheduled, takes the outgoing batch for the caller to send itself
+    /// (<see cref="FlushInline"/>); otherwise null, and the write loop sends it.
+    /// </summary>
+    private FrameBuffer? TakeBatchForInlineFlush()
+    {
+        return _writeScheduled || _flushBusy ? null : SwapBatch();
+    }
+
+    /// <summary>Under the lock: hands the filled buffer to a flusher and gives writers the empty one.</summary>
+    private FrameBuffer SwapBatch()
+    {
+        var batch = _active;
+        _active = _flushing;
+        _flushing = batch;
+        _flushBusy = true;
+        return batch;
     }
 
     /// <summary>Notes a send: the first one after the last receive starts the read-timeout clock.</summary>
@@ -563,11 +570,8 @@ internal sealed class Connection
                         continue; // a caller is flushing inline; EndFlush signals again since _writeScheduled is set
                     }
 
-                    batch = _active;
-                    _active = _flushing;
-                    _flushing = batch;
+                    batch = SwapBatch();
                     _writeScheduled = false;
-                    _flushBusy = true;
                 }
 
                 if (batch.Length > 0)
