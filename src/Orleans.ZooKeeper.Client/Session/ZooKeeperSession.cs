@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orleans.ZooKeeper.Client.Logging;
 using Orleans.ZooKeeper.Client.Watches;
@@ -17,7 +16,7 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly object _stateLock = new();
     private readonly List<AuthInfo> _auth = [];
-    private readonly List<Channel<ConnectionStateChange>> _stateSubscribers = [];
+    private readonly StateBroadcast<ConnectionStateChange> _stateSubscribers = new();
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile Connection? _current;
     private Exception? _fatal;
@@ -260,40 +259,7 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
 
     /// <summary>Subscribes to state changes now; the stream ends when the session is closed.</summary>
     public IAsyncEnumerable<ConnectionStateChange> StateChangesAsync(CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateUnbounded<ConnectionStateChange>(new UnboundedChannelOptions { SingleReader = true });
-        lock (_stateLock)
-        {
-            if (_closing)
-            {
-                channel.Writer.TryComplete();
-            }
-            else
-            {
-                _stateSubscribers.Add(channel);
-            }
-        }
-
-        return ReadStateChangesAsync(channel, cancellationToken);
-    }
-
-    private async IAsyncEnumerable<ConnectionStateChange> ReadStateChangesAsync(Channel<ConnectionStateChange> channel, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return change;
-            }
-        }
-        finally
-        {
-            lock (_stateLock)
-            {
-                _stateSubscribers.Remove(channel);
-            }
-        }
-    }
+        => _stateSubscribers.Subscribe(cancellationToken);
 
     private void SetState(ConnectionState state, KeeperState keeperState, string? server)
     {
@@ -309,10 +275,7 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
 
             State = state;
             change = new ConnectionStateChange(state, previous, keeperState, SessionId, server, DateTimeOffset.UtcNow);
-            foreach (var subscriber in _stateSubscribers)
-            {
-                subscriber.Writer.TryWrite(change);
-            }
+            _stateSubscribers.Publish(change);
 
             Log.StateChanged(_logger, previous, state, keeperState);
         }
@@ -587,13 +550,7 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
         Log.Closed(_logger, SessionId);
         EndAllWatches(KeeperState.Closed);
         SetState(ConnectionState.Lost, KeeperState.Closed, null);
-        lock (_stateLock)
-        {
-            foreach (var subscriber in _stateSubscribers)
-            {
-                subscriber.Writer.TryComplete();
-            }
-        }
+        _stateSubscribers.Complete();
     }
 
     public async ValueTask DisposeAsync()

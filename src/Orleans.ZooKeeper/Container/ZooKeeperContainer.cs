@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
 using Orleans.Streams;
 using Orleans.ZooKeeper.Client;
+using Orleans.ZooKeeper.Client.Session;
 
 namespace Orleans.ZooKeeper;
 
@@ -23,7 +24,7 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
     private readonly ILogger _logger;
     private readonly IServiceProvider? _services;
     private readonly object _lock = new();
-    private readonly List<Channel<ZooKeeperContainerStateChanged>> _subscribers = [];
+    private readonly StateBroadcast<ZooKeeperContainerStateChanged> _subscribers = new();
     private readonly Channel<ZooKeeperContainerStateChanged> _outbox = Channel.CreateUnbounded<ZooKeeperContainerStateChanged>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, ZooKeeperAdvertisement> _advertisements = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<Acl> _acl;
@@ -100,40 +101,7 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
     /// enumeration); ends when the container stops.
     /// </summary>
     public IAsyncEnumerable<ZooKeeperContainerStateChanged> StateChangesAsync(CancellationToken cancellationToken = default)
-    {
-        var channel = Channel.CreateUnbounded<ZooKeeperContainerStateChanged>(new UnboundedChannelOptions { SingleReader = true });
-        lock (_lock)
-        {
-            if (_stopped)
-            {
-                channel.Writer.TryComplete();
-            }
-            else
-            {
-                _subscribers.Add(channel);
-            }
-        }
-
-        return ReadStateChangesAsync(channel, cancellationToken);
-    }
-
-    private async IAsyncEnumerable<ZooKeeperContainerStateChanged> ReadStateChangesAsync(Channel<ZooKeeperContainerStateChanged> channel, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return change;
-            }
-        }
-        finally
-        {
-            lock (_lock)
-            {
-                _subscribers.Remove(channel);
-            }
-        }
-    }
+        => _subscribers.Subscribe(cancellationToken);
 
     /// <summary>Connects (waiting for the first connection when configured to) and ensures the base path.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -238,13 +206,7 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
             await Task.WhenAny(_publisher, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
         }
 
-        lock (_lock)
-        {
-            foreach (var s in _subscribers)
-            {
-                s.Writer.TryComplete();
-            }
-        }
+        _subscribers.Complete();
     }
 
     /// <inheritdoc/>
@@ -397,10 +359,7 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
         lock (_lock)
         {
             _state = state;
-            foreach (var s in _subscribers)
-            {
-                s.Writer.TryWrite(evt);
-            }
+            _subscribers.Publish(evt);
 
             advertisements = [.. _advertisements.Values];
         }
