@@ -58,7 +58,7 @@ internal sealed class ZooKeeperGrainStorage : IGrainStorage, ILifecycleParticipa
         }
 
         _container = container;
-        _acl = container.Client.Options.Auth.Count > 0 ? Acls.CreatorAll : Acls.OpenUnsafe;
+        _acl = container.NodeAcl;
         _root = ZooKeeperPath.Combine(container.BasePath, ZNodeNames.Encode(_serviceId));
         StorageLog.Started(_logger, _name, _root, container.Name);
     }
@@ -293,10 +293,11 @@ internal sealed class ZooKeeperGrainStorage : IGrainStorage, ILifecycleParticipa
 
     private ReadOnlyMemory<byte> Serialize<T>(T state, string stateName, GrainId grainId, string? etag, string path)
     {
-        byte[] data;
+        ReadOnlyMemory<byte> data;
         try
         {
-            data = _options.GrainStorageSerializer.Serialize(state).ToArray();
+            // No copy: the client serializes straight from this memory into its outgoing buffer.
+            data = _options.GrainStorageSerializer.Serialize(state).ToMemory();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -337,12 +338,12 @@ internal sealed class ZooKeeperGrainStorage : IGrainStorage, ILifecycleParticipa
         return packet - (2 * pathBytes) - 64 - ZooKeeperGrainStorageOptions.PacketOverhead;
     }
 
-    private static byte[] Compress(byte[] data, CompressionLevel level)
+    private static byte[] Compress(ReadOnlyMemory<byte> data, CompressionLevel level)
     {
         using var output = new MemoryStream();
         using (var gzip = new GZipStream(output, level, leaveOpen: true))
         {
-            gzip.Write(data);
+            gzip.Write(data.Span);
         }
 
         return output.ToArray();

@@ -27,7 +27,6 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
     private readonly StateBroadcast<ZooKeeperContainerStateChanged> _subscribers = new();
     private readonly Channel<ZooKeeperContainerStateChanged> _outbox = Channel.CreateUnbounded<ZooKeeperContainerStateChanged>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, ZooKeeperAdvertisement> _advertisements = new(StringComparer.Ordinal);
-    private readonly IReadOnlyList<Acl> _acl;
     private Task? _publisher;
     private SiloAddress? _silo;
     private ZooKeeperContainerState _state = ZooKeeperContainerState.Lost;
@@ -56,7 +55,7 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
         _logger = loggerFactory.CreateLogger($"{typeof(ZooKeeperContainer).FullName}.{name}");
         var clientOptions = target.ToClientOptions();
         options.ConfigureClient?.Invoke(clientOptions);
-        _acl = clientOptions.Auth.Count > 0 ? Acls.CreatorAll : Acls.OpenUnsafe;
+        NodeAcl = clientOptions.Auth.Count > 0 ? Acls.CreatorAll : Acls.OpenUnsafe;
         Client = new ZooKeeperClient(clientOptions, loggerFactory.CreateLogger<ZooKeeperClient>());
         Client.StateChanged += OnClientStateChanged;
         ContainerLog.Target(_logger, name, target.ToString());
@@ -68,6 +67,12 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
     /// </summary>
     public static ZooKeeperContainer Create(string name, string? url = null, IConfiguration? configuration = null, string configurationSection = ZooKeeperTargetResolver.DefaultSectionName, ILoggerFactory? loggerFactory = null)
         => new(name, ZooKeeperTargetResolver.Resolve(url, configuration, configurationSection), new ZooKeeperContainerOptions { Url = url, ConfigurationSection = configurationSection }, loggerFactory);
+
+    /// <summary>
+    /// The ACL for nodes the container (and storage through it) creates: only the session's own identities when it
+    /// has credentials, else open.
+    /// </summary>
+    internal IReadOnlyList<Acl> NodeAcl { get; }
 
     /// <summary>The container's name.</summary>
     public string Name { get; }
@@ -133,7 +138,7 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
             throw new InvalidOperationException($"ZooKeeper container '{Name}' could not connect to {Target} within {_options.StartupTimeout.TotalSeconds:0.#} s (ZooKeeperContainerOptions.StartupTimeout).", ex);
         }
 
-        await Client.EnsurePathAsync(BasePath, _acl, cancellationToken).ConfigureAwait(false);
+        await Client.EnsurePathAsync(BasePath, NodeAcl, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts publishing states on the configured stream provider (states seen before are published first, in order).</summary>
@@ -300,7 +305,7 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
             {
                 try
                 {
-                    return (await Client.CreateWithParentsAsync(path, data, CreateMode.Persistent, _acl, null, cancellationToken).ConfigureAwait(false)).Stat;
+                    return (await Client.CreateWithParentsAsync(path, data, CreateMode.Persistent, NodeAcl, null, cancellationToken).ConfigureAwait(false)).Stat;
                 }
                 catch (NodeExistsException)
                 {
@@ -329,7 +334,7 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
             created = !_advertisements.TryGetValue(prefix, out advertisement);
             if (created)
             {
-                advertisement = new ZooKeeperAdvertisement(this, prefix, _acl);
+                advertisement = new ZooKeeperAdvertisement(this, prefix, NodeAcl);
                 _advertisements[prefix] = advertisement;
             }
         }
@@ -388,7 +393,7 @@ public sealed class ZooKeeperContainer : ILifecycleParticipant<ISiloLifecycle>, 
     {
         try
         {
-            await Client.EnsurePathAsync(BasePath, _acl).ConfigureAwait(false);
+            await Client.EnsurePathAsync(BasePath, NodeAcl).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
         {
