@@ -260,37 +260,6 @@ public sealed class LogCapture : ILoggerProvider
     }
 }
 
-internal static class TestWait
-{
-    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}");
-            }
-
-            await Task.Delay(25);
-        }
-    }
-}
-
 internal static class Znodes
 {
     /// <summary>Every node below <paramref name="path"/> (not the node itself), depth first.</summary>

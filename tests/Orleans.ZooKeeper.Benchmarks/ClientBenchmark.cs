@@ -6,6 +6,8 @@ using Orleans.ZooKeeper.Benchmarks.JavaClient;
 using Orleans.ZooKeeper.Client;
 using Orleans.ZooKeeper.Testing;
 
+using static Orleans.ZooKeeper.Benchmarks.Stats;
+
 namespace Orleans.ZooKeeper.Benchmarks;
 
 /// <summary>Command-line options of the <c>client</c> benchmark.</summary>
@@ -216,20 +218,6 @@ internal static class ClientBenchmark
 
     private static string ErrorNote(RunSample o, RunSample j)
         => o.Errors + j.Errors == 0 ? "" : Invariant($"  ERRORS ours {o.Errors}, Java {j.Errors}");
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        if (sorted.Length == 0)
-        {
-            return double.NaN;
-        }
-
-        var mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private static void PrintNotes(
         ClientBenchmarkOptions options,

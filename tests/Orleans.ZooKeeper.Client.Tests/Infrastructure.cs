@@ -26,27 +26,11 @@ internal static class Wait
     public static readonly TimeSpan Default = TimeSpan.FromSeconds(20);
 
     /// <summary>Polls <paramref name="condition"/> until true or the timeout passes.</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? what = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? Default);
-        while (true)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"condition not met within {(timeout ?? Default).TotalSeconds:0.#} s: {what}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public static Task UntilAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? what = null)
+        => TestWait.UntilAsync(condition, timeout ?? Default, what);
 
     public static Task UntilAsync(Func<bool> condition, TimeSpan? timeout = null, string? what = null)
-        => UntilAsync(() => Task.FromResult(condition()), timeout, what);
+        => TestWait.UntilAsync(condition, timeout ?? Default, what);
 
     public static async Task<T> WithTimeout<T>(this Task<T> task, TimeSpan? timeout = null)
         => await task.WaitAsync(timeout ?? Default);

@@ -159,20 +159,3 @@ public sealed class ContainerClusterTests(ContainerClusterFixture fixture) : ICl
         Assert.Equal([ZooKeeperContainerState.Suspended, ZooKeeperContainerState.Connected], fixture.ClientBeta.States.Select(s => s.State));
     }
 }
-
-internal static class TestWait
-{
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"not within {timeout.TotalSeconds} s: {what}");
-            }
-
-            await Task.Delay(25);
-        }
-    }
-}

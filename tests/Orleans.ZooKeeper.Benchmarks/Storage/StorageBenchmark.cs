@@ -14,6 +14,8 @@ using Orleans.ZooKeeper.Client;
 using Orleans.ZooKeeper.Testing;
 using StackExchange.Redis;
 
+using static Orleans.ZooKeeper.Benchmarks.Stats;
+
 namespace Orleans.ZooKeeper.Benchmarks.Storage;
 
 /// <summary>Command-line options of the <c>storage</c> benchmark.</summary>
@@ -639,20 +641,6 @@ internal static class StorageBenchmark
         var list = values.Where(v => v.HasValue).Select(v => v!.Value).ToList();
         return list.Count == 0 ? null : Median(list);
     }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        if (sorted.Length == 0)
-        {
-            return double.NaN;
-        }
-
-        var mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private enum RowKind
     {
