@@ -19,7 +19,11 @@ public sealed class ZooKeeperClientOptions
     /// </summary>
     public TimeSpan? DisconnectedRequestTimeout { get; set; }
 
-    /// <summary>Upper bound on one TCP connect + handshake attempt. Null: session timeout ÷ number of servers.</summary>
+    /// <summary>
+    /// Upper bound on one connection attempt (TCP connect, TLS handshake, session handshake). Null: the session
+    /// timeout ÷ number of servers, but at least 1 s and at most 10 s, so a server that accepts connections and never
+    /// answers cannot hold up failover for long, whatever the session timeout.
+    /// </summary>
     public TimeSpan? ConnectTimeout { get; set; }
 
     /// <summary>Largest frame the client sends or accepts, excluding the 4-byte length prefix. Must match the server's jute.maxbuffer.</summary>
@@ -37,20 +41,45 @@ public sealed class ZooKeeperClientOptions
     /// <summary>Pause after every server in the list failed once, before trying again.</summary>
     public TimeSpan ReconnectBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>TLS settings; null (the default) for plaintext connections. The connect string then names secure client ports.</summary>
+    public ZooKeeperTlsOptions? Tls { get; set; }
+
     /// <summary>Credentials replayed on every connection, in order (scheme, auth bytes). Prefer <see cref="AddDigest"/>.</summary>
-    public IList<AuthInfo> Auth { get; } = new List<AuthInfo>();
+    public IList<AuthInfo> Auth { get; private set; } = new List<AuthInfo>();
 
     /// <summary>
-    /// Complete awaiting tasks on the thread pool rather than on the socket's read loop. Keep true unless every
-    /// continuation is short and never blocks.
+    /// False (the default): a reply completes its caller's task on the client's reader thread, so the code after
+    /// <c>await</c> runs there at once — no thread-pool hop, the least CPU and latency. If such code blocks (or runs
+    /// long), the client notices within ~200 ms and gives reading to a fresh thread, so blocking can delay other
+    /// replies briefly but never deadlock the session. True: every continuation is queued to the thread pool (more
+    /// CPU per call; never delays other replies). Code that awaits with a captured synchronization context or task
+    /// scheduler (UI, Orleans grains) always continues there, whatever this says.
     /// </summary>
-    public bool RunContinuationsAsynchronously { get; set; } = true;
+    public bool RunContinuationsAsynchronously { get; set; }
 
     /// <summary>Adds digest credentials (<c>user:password</c>), sent on every connection.</summary>
     public ZooKeeperClientOptions AddDigest(string user, string password)
     {
         Auth.Add(AuthInfo.Digest(user, password));
         return this;
+    }
+
+    /// <summary>Uses TLS with the given settings.</summary>
+    public ZooKeeperClientOptions UseTls(Action<ZooKeeperTlsOptions>? configure = null)
+    {
+        var tls = Tls ?? new ZooKeeperTlsOptions();
+        configure?.Invoke(tls);
+        Tls = tls;
+        return this;
+    }
+
+    /// <summary>A copy that later changes to this object do not affect (credentials and TLS settings copied too).</summary>
+    internal ZooKeeperClientOptions Clone()
+    {
+        var copy = (ZooKeeperClientOptions)MemberwiseClone();
+        copy.Auth = new List<AuthInfo>(Auth);
+        copy.Tls = Tls?.Clone();
+        return copy;
     }
 
     internal void Validate()

@@ -16,8 +16,8 @@ internal sealed record ClientBenchmarkOptions
     /// <summary>Timed rounds (each runs every row for both clients); the table reports the median.</summary>
     public int Rounds { get; init; } = 5;
 
-    /// <summary>Runs our client with <see cref="ZooKeeperClientOptions.RunContinuationsAsynchronously"/> = false.</summary>
-    public bool InlineContinuations { get; init; }
+    /// <summary>Runs our client with <see cref="ZooKeeperClientOptions.RunContinuationsAsynchronously"/> = true (the default is false).</summary>
+    public bool AsyncContinuations { get; init; }
 
     public static bool TryParse(ReadOnlySpan<string> args, out ClientBenchmarkOptions options, out string error)
     {
@@ -39,8 +39,8 @@ internal sealed record ClientBenchmarkOptions
                     options = options with { Rounds = rounds };
                     i++;
                     break;
-                case "--inline-continuations":
-                    options = options with { InlineContinuations = true };
+                case "--async-continuations":
+                    options = options with { AsyncContinuations = true };
                     break;
                 default:
                     error = $"unknown argument '{args[i]}'";
@@ -96,7 +96,7 @@ internal static class ClientBenchmark
             {
                 ConnectString = server.ConnectString,
                 SessionTimeout = SessionTimeout,
-                RunContinuationsAsynchronously = !options.InlineContinuations,
+                RunContinuationsAsynchronously = options.AsyncContinuations,
             };
             await using var ours = await OurClientRunner.StartAsync(ourOptions, OurRoot + "/data", payload, maxCount, ct);
 
@@ -233,7 +233,7 @@ internal static class ClientBenchmark
         Console.WriteLine(Invariant(
             $"server:  ZooKeeper {serverVersion} (Debian zookeeper 3.8.0 package), standalone on {server.ConnectString} (loopback), pid {server.Pid}, forceSync={(serverOptions.ForceSync ? "yes" : "no")} (transaction log not fsynced), tickTime {serverOptions.TickTime} ms, -Xmx{serverOptions.HeapMegabytes}m, full JIT; it shares the {Environment.ProcessorCount} cores with both clients; its CPU is in neither client's column"));
         Console.WriteLine(Invariant(
-            $"ours:    {RuntimeInformation.FrameworkDescription}, GC {(GCSettings.IsServerGC ? "server" : "workstation")}{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : " concurrent")}, RunContinuationsAsynchronously={!options.InlineContinuations}, session 0x{ours.Client.SessionId:x}, pid {Environment.ProcessId}"));
+            $"ours:    {RuntimeInformation.FrameworkDescription}, GC {(GCSettings.IsServerGC ? "server" : "workstation")}{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : " concurrent")}, RunContinuationsAsynchronously={options.AsyncContinuations}, session 0x{ours.Client.SessionId:x}, pid {Environment.ProcessId}"));
         Console.WriteLine($"Java:    official client {JavaReferenceClient.ZooKeeperJar} (3.8.0) on {javaVersion}, -Xmx512m, session {java.SessionId}, pid {java.ProcessId}");
         Console.WriteLine(Invariant(
             $"load:    payload {PayloadBytes} B, one session per client, setData/getData rotate over {OurClientRunner.NodeSet} nodes, each create round under a fresh parent (deleted after the round); {options.Rounds} timed round(s) after 1 warm-up"));

@@ -1,9 +1,9 @@
 // Entry point of the benchmarks:
-//   client [--rounds N] [--inline-continuations]   our .NET client vs the official Java client (ClientBenchmark.cs)
+//   client [--rounds N] [--async-continuations]   our .NET client vs the official Java client (ClientBenchmark.cs)
 //   storage [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--diagnose]
 //                                                    grain storage read-modify-write: our ZooKeeper provider vs our raw
 //                                                    client vs Orleans' Redis provider vs memory storage (Storage/StorageBenchmark.cs)
-//   java-selftest                                    the Java reference client alone (JavaSelfTest.cs)
+//   java-selftest [--tls]                            the Java reference client alone (JavaSelfTest.cs); --tls: over TLS 1.3
 using Orleans.ZooKeeper.Benchmarks;
 using Orleans.ZooKeeper.Benchmarks.Storage;
 
@@ -36,7 +36,9 @@ try
 
             return await StorageBenchmark.RunAsync(storageOptions, ct);
         case "java-selftest" when args.Length == 1:
-            return await JavaSelfTest.RunAsync(ct);
+            return await JavaSelfTest.RunAsync(tls: false, ct);
+        case "java-selftest" when args.Length == 2 && args[1] == "--tls":
+            return await JavaSelfTest.RunAsync(tls: true, ct);
         default:
             return Usage();
     }
@@ -49,8 +51,8 @@ catch (OperationCanceledException) when (ct.IsCancellationRequested)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Orleans.ZooKeeper.Benchmarks client [--rounds N] [--inline-continuations]");
+    Console.Error.WriteLine("usage: Orleans.ZooKeeper.Benchmarks client [--rounds N] [--async-continuations]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks storage [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--diagnose]");
-    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks java-selftest");
+    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks java-selftest [--tls]");
     return 2;
 }

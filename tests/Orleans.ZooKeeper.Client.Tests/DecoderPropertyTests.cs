@@ -16,24 +16,15 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
     /// <summary>Every property runs under this bound, so a decoder that loops forever fails the test instead of hanging it.</summary>
     private static readonly TimeSpan PropertyTimeout = TimeSpan.FromSeconds(30);
 
-    private const string Chroot = "/app/root";
+    private const string ChrootPath = "/app/root";
 
-    private ZooKeeperSession _plain = null!;
-    private ZooKeeperSession _chrooted = null!;
+    // The decoders take the chroot as a value; nothing of the session is involved.
+    private static readonly Chroot _plain = new(null);
+    private static readonly Chroot _chrooted = new(ChrootPath);
 
-    public Task InitializeAsync()
-    {
-        // Never started: the decoders only use a session for its chroot.
-        _plain = new ZooKeeperSession(new ZooKeeperClientOptions { ConnectString = "127.0.0.1:1" }, NullLogger.Instance);
-        _chrooted = new ZooKeeperSession(new ZooKeeperClientOptions { ConnectString = "127.0.0.1:1" + Chroot }, NullLogger.Instance);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _plain.DisposeAsync();
-        await _chrooted.DisposeAsync();
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>
     /// Runs a property on its own thread (CsCheck is told to use that one thread), so the CPU-heavy sampling does not
@@ -385,7 +376,7 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
     /// <summary>One multi result: MultiHeader type/err plus its body.</summary>
     private sealed record MultiItem(int Type, int Err, string Path, Stat Stat, byte[] Data, List<string> Children, int ErrorCode);
 
-    private static readonly Gen<string> GenChrootedPath = GenText.Select(t => Chroot + "/" + t.Replace("/", "_", StringComparison.Ordinal));
+    private static readonly Gen<string> GenChrootedPath = GenText.Select(t => ChrootPath + "/" + t.Replace("/", "_", StringComparison.Ordinal));
 
     private static Gen<MultiItem> GenMultiItem(int[] types) => Gen.Select(
         Gen.OneOfConst(types), GenChrootedPath, GenStat, GenData, GenText.List[0, 4], Gen.Int[-130, 0],
@@ -624,22 +615,11 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
     }
 
     /// <summary>Runs a reply decoder directly.</summary>
-    private static T Decode<T, TDecoder>(ZooKeeperSession session, byte[] bytes, object? state = null, OpCode op = OpCode.GetData, ErrorCode error = ErrorCode.Ok)
+    private static T Decode<T, TDecoder>(Chroot chroot, byte[] bytes, object? state = null, OpCode op = OpCode.GetData, ErrorCode error = ErrorCode.Ok)
         where TDecoder : IReplyDecoder<T>
     {
-        var request = PendingRequest<T, TDecoder>.Rent(false, default);
-        request.Path = "/p";
-        request.State = state;
-        request.Op = op;
-        try
-        {
-            var reader = new JuteReader(bytes);
-            return TDecoder.Decode(session, request, error, ref reader);
-        }
-        finally
-        {
-            request.Discard();
-        }
+        var reader = new JuteReader(bytes);
+        return TDecoder.Decode(new ReplyContext(chroot, "/p", op, state), error, ref reader);
     }
 
     /// <summary>
@@ -647,10 +627,10 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
     /// with ConnectionLossException wrapping the ProtocolException OnReply rethrows, or with the decoded result — so a
     /// malformed reply can never leave a caller waiting.
     /// </summary>
-    private static void ViaOnReply<T, TDecoder>(ZooKeeperSession session, byte[] bytes, object? state = null, OpCode op = OpCode.GetData)
+    private static void ViaOnReply<T, TDecoder>(Chroot chroot, byte[] bytes, object? state = null, OpCode op = OpCode.GetData)
         where TDecoder : IReplyDecoder<T>
     {
-        var request = PendingRequest<T, TDecoder>.Rent(false, default);
+        var request = PendingRequest<T, TDecoder>.Rent(runContinuationsAsynchronously: false);
         request.Path = "/p";
         request.State = state;
         request.Op = op;
@@ -658,14 +638,17 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
         ProtocolException? protocolError = null;
         try
         {
-            request.OnReply(session, ErrorCode.Ok, bytes);
+            request.Decode(chroot, ErrorCode.Ok, bytes);
         }
         catch (ProtocolException ex)
         {
             protocolError = ex;
         }
 
-        Assert.True(task.IsCompleted, "OnReply returned without completing the request");
+        // As the reader does: what Decode kept is published afterwards, also after a malformed body.
+        request.Complete(forceAsync: false);
+
+        Assert.True(task.IsCompleted, "Decode + Complete did not complete the request");
         try
         {
             task.GetAwaiter().GetResult();
@@ -678,7 +661,7 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
 
         if (protocolError is not null)
         {
-            Assert.Fail("OnReply threw a ProtocolException but completed the request successfully");
+            Assert.Fail("Decode threw a ProtocolException but the request completed successfully");
         }
     }
 
@@ -697,10 +680,10 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
                 for (var i = 0; i < items.Length; i++)
                 {
                     var item = items[i];
-                    var clientPath = item.Path[Chroot.Length..];
+                    var clientPath = item.Path[ChrootPath.Length..];
                     switch (item.Type, results[i])
                     {
-                        case (1, CreateOpResult c): Assert.Equal(clientPath, c.Path); break;
+                        case (1, CreateOpResult c): Assert.Equal(clientPath, c.Path); Assert.Null(c.Stat); break;
                         case (15 or 19 or 21, CreateOpResult c): Assert.Equal(clientPath, c.Path); Assert.Equal(item.Stat, c.Stat); break;
                         case (2, DeleteOpResult): break;
                         case (13, CheckOpResult): break;
@@ -749,11 +732,11 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
     {
         var outside = Encode(b => { b.WriteString("/elsewhere/x"); WriteStat(b, default); });
         Assert.Throws<ProtocolException>(() => Decode<CreateResult, CreateReply>(_chrooted, outside));
-        var sibling = Encode(b => { b.WriteString(Chroot + "x/y"); WriteStat(b, default); });
+        var sibling = Encode(b => { b.WriteString(ChrootPath + "x/y"); WriteStat(b, default); });
         Assert.Throws<ProtocolException>(() => Decode<CreateResult, CreateReply>(_chrooted, sibling));
-        var inside = Encode(b => { b.WriteString(Chroot + "/a/b"); WriteStat(b, default); });
+        var inside = Encode(b => { b.WriteString(ChrootPath + "/a/b"); WriteStat(b, default); });
         Assert.Equal("/a/b", Decode<CreateResult, CreateReply>(_chrooted, inside).Path);
-        var root = Encode(b => { b.WriteString(Chroot); WriteStat(b, default); });
+        var root = Encode(b => { b.WriteString(ChrootPath); WriteStat(b, default); });
         Assert.Equal("/", Decode<CreateResult, CreateReply>(_chrooted, root).Path);
     }
 

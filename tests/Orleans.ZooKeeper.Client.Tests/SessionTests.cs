@@ -26,7 +26,7 @@ public sealed class SessionTests(FastTickServerFixture fixture) : IClassFixture<
         await client.ConnectAsync();
         Assert.Equal(ConnectionState.Connected, client.State);
         Assert.Equal(KeeperState.SyncConnected, client.KeeperState);
-        Assert.InRange(client.NegotiatedSessionTimeoutMs, 400, 4000);
+        Assert.InRange(client.NegotiatedSessionTimeout.TotalMilliseconds, 400, 4000);
         Assert.Equal("127.0.0.1:" + fixture.Server.Port, client.CurrentServer);
 
         await using var observer = await Clients.ConnectAsync(fixture.Server.ConnectString);
@@ -78,6 +78,9 @@ public sealed class SessionTests(FastTickServerFixture fixture) : IClassFixture<
         var options = Clients.Options(proxy.ConnectString, TimeSpan.FromSeconds(4));
         options.DisconnectedRequestTimeout = TimeSpan.FromMilliseconds(300);
         await using var client = await ZooKeeperClient.ConnectAsync(options);
+        var patientOptions = Clients.Options(proxy.ConnectString, TimeSpan.FromSeconds(4));
+        patientOptions.DisconnectedRequestTimeout = TimeSpan.FromSeconds(10);
+        await using var patient = await ZooKeeperClient.ConnectAsync(patientOptions);
         var node = Clients.UniquePath("pending");
         await client.CreateAsync(node);
         var inFlight = Enumerable.Range(0, 500).Select(i => client.SetDataAsync(node, BitConverter.GetBytes(i)).AsTask()).ToArray();
@@ -104,12 +107,12 @@ public sealed class SessionTests(FastTickServerFixture fixture) : IClassFixture<
         Assert.Equal(node, ex.Path);
 
         // A call made while suspended that is within its wait completes once the connection is back.
-        options.DisconnectedRequestTimeout = TimeSpan.FromSeconds(10);
-        var waiting = client.GetDataAsync(node).AsTask();
+        await Wait.UntilAsync(() => patient.State == ConnectionState.Suspended);
+        var waiting = patient.GetDataAsync(node).AsTask();
         Assert.False(waiting.IsCompleted);
         proxy.Unblock();
         await waiting.WithTimeout();
-        Assert.Equal(ConnectionState.Connected, client.State);
+        Assert.Equal(ConnectionState.Connected, patient.State);
     }
 
     [Fact]

@@ -11,6 +11,7 @@ namespace Orleans.ZooKeeper.Testing;
 public sealed class ZooKeeperEnsemble : IAsyncDisposable
 {
     private readonly ZooKeeperEnsembleNode[] nodes;
+    private readonly string? secureConnectString;
     private int disposed;
 
     /// <summary>Prepares the nodes (ports, directories, <c>zoo.cfg</c>, <c>myid</c>); <see cref="StartAsync"/> starts them.</summary>
@@ -19,7 +20,7 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
     /// <exception cref="InvalidOperationException">ZooKeeper or Java is not installed (run <c>scripts/install-zookeeper.sh</c>).</exception>
     public ZooKeeperEnsemble(ZooKeeperEnsembleOptions? options = null, ZooKeeperInstallation? installation = null)
     {
-        Options = options ?? new ZooKeeperEnsembleOptions();
+        Options = ZooKeeperEnsembleNode.ValidateEnsembleOptions(options ?? new ZooKeeperEnsembleOptions());
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.NodeCount, 1, nameof(options));
         installation ??= ZooKeeperInstallation.Default;
         RootDir = TestDirectories.CreateInstanceDirectory();
@@ -28,6 +29,7 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
         var clientPorts = FreePort.Next(n);
         var peerPorts = FreePort.Next(n);
         var electionPorts = FreePort.Next(n);
+        int[]? securePorts = Options.Tls is null ? null : FreePort.Next(n);
         var serverLines = Enumerable.Range(0, n)
             .Select(i => string.Create(CultureInfo.InvariantCulture, $"server.{i + 1}=127.0.0.1:{peerPorts[i]}:{electionPorts[i]}"))
             .ToArray();
@@ -44,10 +46,12 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
                 clientPorts[i],
                 peerPorts[i],
                 electionPorts[i],
+                securePorts?[i],
                 serverLines);
         }
 
         ConnectString = string.Join(',', nodes.Select(node => node.ConnectString));
+        secureConnectString = securePorts is null ? null : string.Join(',', nodes.Select(node => node.SecureConnectString));
     }
 
     /// <summary>The settings this ensemble was created with.</summary>
@@ -58,6 +62,11 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
 
     /// <summary><c>127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3</c> (every node's client port).</summary>
     public string ConnectString { get; }
+
+    /// <summary><c>127.0.0.1:s1,127.0.0.1:s2,127.0.0.1:s3</c> (every node's TLS client port, <see cref="ZooKeeperServerProcess.SecurePort"/>).</summary>
+    /// <exception cref="InvalidOperationException">The ensemble has no TLS (<see cref="ZooKeeperServerOptions.Tls"/> was null).</exception>
+    public string SecureConnectString =>
+        secureConnectString ?? throw new InvalidOperationException("The ensemble was configured without TLS (ZooKeeperEnsembleOptions.Tls is null).");
 
     /// <summary>The temp directory holding every node's directory.</summary>
     public string RootDir { get; }
@@ -160,9 +169,23 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
     /// The node a client session is connected to, from each running node's <c>cons</c> four-letter word;
     /// null if no node lists it (not connected right now, or paused/unreachable nodes).
     /// </summary>
+    /// <remarks>Only sessions on the nodes' plain ports: for TLS sessions use the overload with TLS options.</remarks>
     /// <param name="sessionId">The session id the client got in its ConnectResponse.</param>
     /// <param name="cancellationToken">Cancels the queries.</param>
-    public async Task<ZooKeeperEnsembleNode?> FindNodeServingSessionAsync(long sessionId, CancellationToken cancellationToken = default)
+    public Task<ZooKeeperEnsembleNode?> FindNodeServingSessionAsync(long sessionId, CancellationToken cancellationToken = default) =>
+        FindNodeServingSessionAsync(sessionId, null, cancellationToken);
+
+    /// <summary>
+    /// The node a client session is connected to (plain or, with <paramref name="secureTlsOptions"/>, TLS port), from
+    /// each running node's <c>cons</c> four-letter word on each port; null if no node lists it.
+    /// </summary>
+    /// <param name="sessionId">The session id the client got in its ConnectResponse.</param>
+    /// <param name="secureTlsOptions">How to connect to the nodes' TLS ports; null for the plain ports only.</param>
+    /// <param name="cancellationToken">Cancels the queries.</param>
+    public async Task<ZooKeeperEnsembleNode?> FindNodeServingSessionAsync(
+        long sessionId,
+        System.Net.Security.SslClientAuthenticationOptions? secureTlsOptions,
+        CancellationToken cancellationToken = default)
     {
         foreach (ZooKeeperEnsembleNode node in nodes)
         {
@@ -174,9 +197,9 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
             IReadOnlyList<long> sessions;
             try
             {
-                sessions = await node.GetConnectedSessionIdsAsync(cancellationToken).ConfigureAwait(false);
+                sessions = await node.GetConnectedSessionIdsAsync(secureTlsOptions, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException or IOException)
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
             {
                 continue;
             }
@@ -219,8 +242,9 @@ public sealed class ZooKeeperEnsembleNode : ZooKeeperServerProcess
         int clientPort,
         int peerPort,
         int electionPort,
+        int? securePort,
         string[] serverLines)
-        : base(installation, options, dataDir, clientPort, MainClassName)
+        : base(installation, options, dataDir, clientPort, securePort, MainClassName)
     {
         Ensemble = ensemble;
         this.options = options;
@@ -249,6 +273,8 @@ public sealed class ZooKeeperEnsembleNode : ZooKeeperServerProcess
 
     /// <inheritdoc/>
     protected override string DisplayName => $"ZooKeeper ensemble node {Index} (server.{ServerId})";
+
+    internal static ZooKeeperEnsembleOptions ValidateEnsembleOptions(ZooKeeperEnsembleOptions options) => ValidateOptions(options);
 
     internal Task DisposeProcessAsync() => KillAndReleaseAsync();
 

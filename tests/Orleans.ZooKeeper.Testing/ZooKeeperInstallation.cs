@@ -17,6 +17,18 @@ public sealed class ZooKeeperInstallation
         "/usr/share/java/slf4j-nop.jar",
     ];
 
+    /// <summary>
+    /// Netty jars that TLS (Netty's <c>SslHandler</c>) needs besides those in <c>zookeeper.jar</c>'s manifest
+    /// Class-Path (Debian's 3.8.0 misses them: every TLS connection then fails with <c>NoClassDefFoundError</c>).
+    /// Added to <see cref="TlsClassPath"/>; a Java client using <c>ClientCnxnSocketNetty</c> needs them too.
+    /// </summary>
+    public static readonly IReadOnlyList<string> NettyTlsJars =
+    [
+        "/usr/share/java/netty-codec.jar",
+        "/usr/share/java/netty-resolver.jar",
+        "/usr/share/java/netty-transport-native-unix-common.jar",
+    ];
+
     private static readonly Lazy<ZooKeeperInstallation> DefaultInstance = new(() => Locate());
 
     private ZooKeeperInstallation(string javaPath, string zooKeeperJar, string? slf4jBindingJar)
@@ -38,6 +50,9 @@ public sealed class ZooKeeperInstallation
 
     /// <summary>The <c>-cp</c> value to start the server with.</summary>
     public string ClassPath { get; }
+
+    /// <summary><see cref="ClassPath"/> plus <see cref="NettyTlsJars"/>: the <c>-cp</c> value of a server with TLS.</summary>
+    public string TlsClassPath => ClassPath + ":" + string.Join(':', NettyTlsJars);
 
     /// <summary>
     /// The default installation (java from <c>JAVA_HOME</c> or <c>PATH</c>, <see cref="DefaultZooKeeperJar"/>),
@@ -72,6 +87,19 @@ public sealed class ZooKeeperInstallation
 
         string? binding = Slf4jBindings.FirstOrDefault(File.Exists);
         return new ZooKeeperInstallation(Path.GetFullPath(java), Path.GetFullPath(zooKeeperJar), binding);
+    }
+
+    /// <summary>Throws unless every jar of <see cref="NettyTlsJars"/> exists.</summary>
+    /// <exception cref="InvalidOperationException">A jar is missing (message names it and the install script).</exception>
+    public static void EnsureTlsJarsPresent()
+    {
+        string[] missing = NettyTlsJars.Where(jar => !File.Exists(jar)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"TLS needs the Netty jars {string.Join(", ", missing)} (Debian's libnetty-java, a dependency of its 'zookeeper' package). " +
+                $"Run '{InstallScript}' (as root) from the repository root.");
+        }
     }
 
     private static string? FindJava()

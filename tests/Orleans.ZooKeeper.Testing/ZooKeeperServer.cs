@@ -10,6 +10,16 @@ namespace Orleans.ZooKeeper.Testing;
 /// await server.StartAsync(ct);
 /// // connect a client to server.ConnectString
 /// </code>
+/// With TLS on a second port (see <see cref="TestCertificates"/>):
+/// <code>
+/// TestCertificates certs = TestCertificates.Shared;
+/// await using var server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions
+/// {
+///     Tls = certs.CreateServerTlsOptions(ZooKeeperTlsClientAuth.Need, ZooKeeperTlsProtocols.Tls12And13),
+/// }, ct);
+/// // connect a TLS client to server.SecureConnectString, trusting certs.Ca (certs.CreateTrustPolicy()),
+/// // presenting certs.Client.Certificate
+/// </code>
 /// </example>
 public sealed class ZooKeeperServer : ZooKeeperServerProcess, IAsyncDisposable
 {
@@ -26,9 +36,10 @@ public sealed class ZooKeeperServer : ZooKeeperServerProcess, IAsyncDisposable
     public ZooKeeperServer(ZooKeeperServerOptions? options = null, ZooKeeperInstallation? installation = null)
         : base(
             installation ?? ZooKeeperInstallation.Default,
-            options ?? new ZooKeeperServerOptions(),
+            ValidateOptions(options ?? new ZooKeeperServerOptions()),
             TestDirectories.CreateInstanceDirectory(),
             (options?.ClientPort) ?? FreePort.Next(),
+            options?.Tls is { } tls ? tls.SecureClientPort ?? FreePort.Next() : null,
             MainClassName)
     {
         WriteConfig();

@@ -57,6 +57,13 @@ public record ZooKeeperServerOptions
     /// </summary>
     public int? ClientPort { get; init; }
 
+    /// <summary>
+    /// TLS on a second client port (<see cref="ZooKeeperServerProcess.SecurePort"/>, 127.0.0.1) besides the plain one;
+    /// null (the default) for no TLS. For ensembles every node gets it (quorum traffic stays plain).
+    /// <see cref="TestCertificates.CreateServerTlsOptions"/> makes one from the test certificates.
+    /// </summary>
+    public ZooKeeperServerTlsOptions? Tls { get; init; }
+
     /// <summary>How long start/restart waits for the server to serve requests (default 60 s).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

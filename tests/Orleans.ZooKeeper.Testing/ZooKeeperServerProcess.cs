@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -21,6 +22,7 @@ public abstract partial class ZooKeeperServerProcess
     private readonly object gate = new();
     private readonly ZooKeeperInstallation installation;
     private readonly string mainClass;
+    private readonly int? securePort;
     private Process? process;
     private int pid;
     private bool paused;
@@ -31,10 +33,17 @@ public abstract partial class ZooKeeperServerProcess
         ZooKeeperServerOptions options,
         string dataDir,
         int port,
+        int? securePort,
         string mainClass)
     {
+        if ((options.Tls is null) != (securePort is null))
+        {
+            throw new ArgumentException("A secure port goes with TLS options, and only with them.", nameof(securePort));
+        }
+
         this.installation = installation;
         this.mainClass = mainClass;
+        this.securePort = securePort;
         ServerOptions = options;
         DataDir = dataDir;
         Port = port;
@@ -46,6 +55,17 @@ public abstract partial class ZooKeeperServerProcess
 
     /// <summary><c>127.0.0.1:</c><see cref="Port"/>.</summary>
     public string ConnectString => "127.0.0.1:" + Port.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>True when the server was configured with <see cref="ZooKeeperServerOptions.Tls"/> (it then has a <see cref="SecurePort"/>).</summary>
+    public bool IsTlsEnabled => securePort is not null;
+
+    /// <summary>The TLS-only client port on 127.0.0.1 (<c>secureClientPort</c>); it stays the same across restarts.</summary>
+    /// <exception cref="InvalidOperationException">The server has no TLS (<see cref="ZooKeeperServerOptions.Tls"/> was null).</exception>
+    public int SecurePort => securePort ?? throw new InvalidOperationException($"{DisplayName} was configured without TLS (ZooKeeperServerOptions.Tls is null).");
+
+    /// <summary><c>127.0.0.1:</c><see cref="SecurePort"/>.</summary>
+    /// <exception cref="InvalidOperationException">The server has no TLS (<see cref="ZooKeeperServerOptions.Tls"/> was null).</exception>
+    public string SecureConnectString => "127.0.0.1:" + SecurePort.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// This server's own directory: holds <c>zoo.cfg</c>, the log file (<see cref="LogPath"/>) and the
@@ -248,40 +268,30 @@ public abstract partial class ZooKeeperServerProcess
     /// <param name="cancellationToken">Cancels the exchange.</param>
     /// <exception cref="SocketException">Nothing listens on the port.</exception>
     /// <exception cref="TimeoutException">No complete reply within <paramref name="timeout"/>.</exception>
-    public async Task<string> FourLetterWordAsync(string command, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public Task<string> FourLetterWordAsync(string command, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        ExchangeFourLetterWordAsync(command, timeout, Port, null, cancellationToken);
+
+    /// <summary>
+    /// Sends a four-letter word over TLS to 127.0.0.1:<see cref="SecurePort"/> and returns the whole reply. Needed for
+    /// <c>cons</c>: it lists only the connections of the port it arrives on, so TLS sessions are missing from the
+    /// plain port's answer.
+    /// </summary>
+    /// <param name="command">Exactly four ASCII letters.</param>
+    /// <param name="tlsOptions">How to connect (trust, client certificate when the server needs one; e.g. trust <see cref="TestCertificates.Ca"/>).</param>
+    /// <param name="timeout">Time allowed for connect, handshake, send and the whole reply; null for 5 s.</param>
+    /// <param name="cancellationToken">Cancels the exchange.</param>
+    /// <exception cref="InvalidOperationException">The server has no TLS.</exception>
+    /// <exception cref="SocketException">Nothing listens on the port.</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The TLS handshake failed.</exception>
+    /// <exception cref="TimeoutException">No complete reply within the timeout.</exception>
+    public Task<string> SecureFourLetterWordAsync(
+        string command,
+        SslClientAuthenticationOptions tlsOptions,
+        TimeSpan? timeout = null,
+        CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(command);
-        if (command.Length != 4 || !command.All(char.IsAsciiLetterLower))
-        {
-            throw new ArgumentException("A four-letter word is exactly four lower-case ASCII letters.", nameof(command));
-        }
-
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
-        try
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, Port), cts.Token).ConfigureAwait(false);
-            await socket.SendAsync(Encoding.ASCII.GetBytes(command), SocketFlags.None, cts.Token).ConfigureAwait(false);
-            using var reply = new MemoryStream();
-            var buffer = new byte[8192];
-            while (true)
-            {
-                int n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                reply.Write(buffer, 0, n);
-            }
-
-            return Encoding.UTF8.GetString(reply.GetBuffer(), 0, (int)reply.Length);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"'{command}' to {DisplayName} ({ConnectString}) got no complete reply within {timeout.TotalSeconds:0.###} s.");
-        }
+        ArgumentNullException.ThrowIfNull(tlsOptions);
+        return ExchangeFourLetterWordAsync(command, timeout ?? DefaultFourLetterWordTimeout, SecurePort, tlsOptions, cancellationToken);
     }
 
     /// <summary>
@@ -313,21 +323,35 @@ public abstract partial class ZooKeeperServerProcess
     /// The ids of the client sessions connected to this server, parsed from the <c>sid=0x...</c> fields of the
     /// <c>cons</c> four-letter word (connections that have no session yet are left out).
     /// </summary>
+    /// <remarks>Only sessions connected to the plain port: for TLS sessions use the overload with TLS options.</remarks>
     /// <param name="cancellationToken">Cancels the query.</param>
     public async Task<IReadOnlyList<long>> GetConnectedSessionIdsAsync(CancellationToken cancellationToken = default)
     {
         string reply = await FourLetterWordAsync("cons", cancellationToken).ConfigureAwait(false);
-        var ids = new List<long>();
-        foreach (Match m in SessionIdRegex().Matches(reply))
+        return ParseSessionIds(reply);
+    }
+
+    /// <summary>
+    /// The ids of the client sessions connected to this server's plain port and, when <paramref name="secureTlsOptions"/>
+    /// is given, to its TLS port (<c>cons</c> on each port: it lists only that port's connections).
+    /// </summary>
+    /// <param name="secureTlsOptions">How to connect to <see cref="SecurePort"/>; null for the plain port only.</param>
+    /// <param name="cancellationToken">Cancels the queries.</param>
+    public async Task<IReadOnlyList<long>> GetConnectedSessionIdsAsync(SslClientAuthenticationOptions? secureTlsOptions, CancellationToken cancellationToken = default)
+    {
+        var ids = new List<long>(await GetConnectedSessionIdsAsync(cancellationToken).ConfigureAwait(false));
+        if (secureTlsOptions is not null)
         {
-            ids.Add(unchecked((long)ulong.Parse(m.Groups[1].ValueSpan, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)));
+            string reply = await SecureFourLetterWordAsync("cons", secureTlsOptions, null, cancellationToken).ConfigureAwait(false);
+            ids.AddRange(ParseSessionIds(reply));
         }
 
         return ids;
     }
 
     /// <summary>
-    /// Waits until the server serves requests as standalone, leader, follower or observer.
+    /// Waits until the server serves requests as standalone, leader, follower or observer (and, with TLS, its
+    /// secure port listens: a standalone server binds it only after the plain port serves).
     /// Fails at once (with the log tail) if the process exits meanwhile.
     /// </summary>
     /// <param name="timeout">Deadline; null for the options' <see cref="ZooKeeperServerOptions.StartTimeout"/>.</param>
@@ -375,7 +399,25 @@ public abstract partial class ZooKeeperServerProcess
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"{DisplayName} {ConnectString} (pid {Pid}, {(IsRunning ? IsPaused ? "paused" : "running" : "not running")})";
+    public override string ToString() =>
+        $"{DisplayName} {ConnectString}{(securePort is { } secure ? " (TLS 127.0.0.1:" + secure.ToString(CultureInfo.InvariantCulture) + ")" : "")} " +
+        $"(pid {Pid}, {(IsRunning ? IsPaused ? "paused" : "running" : "not running")})";
+
+    /// <summary>
+    /// Checks what can be checked before anything is created (TLS settings, store files, Netty jars); returns
+    /// <paramref name="options"/>.
+    /// </summary>
+    private protected static T ValidateOptions<T>(T options)
+        where T : ZooKeeperServerOptions
+    {
+        if (options.Tls is { } tls)
+        {
+            tls.Validate();
+            ZooKeeperInstallation.EnsureTlsJarsPresent();
+        }
+
+        return options;
+    }
 
     /// <summary>The <c>zoo.cfg</c> lines specific to this kind of server, written before the extra config.</summary>
     private protected abstract IEnumerable<string> GetSpecificConfigLines();
@@ -411,6 +453,11 @@ public abstract partial class ZooKeeperServerProcess
         if (o.MaxSessionTimeout is { } max)
         {
             lines.Add($"maxSessionTimeout={max}");
+        }
+
+        if (o.Tls is { } tls && securePort is { } secure)
+        {
+            lines.AddRange(tls.GetConfigLines(secure));
         }
 
         lines.AddRange(GetSpecificConfigLines());
@@ -453,7 +500,7 @@ public abstract partial class ZooKeeperServerProcess
         args.AddRange(GetSpecificJvmArgs());
         args.AddRange(o.ExtraJvmArgs);
         args.Add("-cp");
-        args.Add(installation.ClassPath);
+        args.Add(o.Tls is null ? installation.ClassPath : installation.TlsClassPath);
         args.Add(mainClass);
         args.Add(ConfigPath);
         return args;
@@ -522,20 +569,135 @@ public abstract partial class ZooKeeperServerProcess
             }
 
             last = await GetModeAsync(cancellationToken).ConfigureAwait(false);
-            if (accept(last))
+            bool secureListening = securePort is not { } secure || IsListening(secure);
+            if (accept(last) && secureListening)
             {
                 return last;
             }
 
             if (clock.Elapsed >= limit)
             {
+                string secureState = securePort is null ? "" : secureListening ? ", secure port listening" : ", secure port not listening";
                 throw new TimeoutException(
-                    $"{DisplayName} ({ConnectString}, pid {p.Id}) was not {what} within {limit.TotalSeconds:0.#} s (last mode: {last}). " +
+                    $"{DisplayName} ({ConnectString}, pid {p.Id}) was not {what} within {limit.TotalSeconds:0.#} s (last mode: {last}{secureState}). " +
                     $"Log tail ({LogPath}):\n{ReadLogTail()}");
             }
 
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private static List<long> ParseSessionIds(string consReply)
+    {
+        var ids = new List<long>();
+        foreach (Match m in SessionIdRegex().Matches(consReply))
+        {
+            ids.Add(unchecked((long)ulong.Parse(m.Groups[1].ValueSpan, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)));
+        }
+
+        return ids;
+    }
+
+    private async Task<string> ExchangeFourLetterWordAsync(
+        string command,
+        TimeSpan timeout,
+        int port,
+        SslClientAuthenticationOptions? tlsOptions,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (command.Length != 4 || !command.All(char.IsAsciiLetterLower))
+        {
+            throw new ArgumentException("A four-letter word is exactly four lower-case ASCII letters.", nameof(command));
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cts.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            try
+            {
+                if (tlsOptions is not null)
+                {
+                    var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                    stream = tls;
+                    await tls.AuthenticateAsClientAsync(tlsOptions, cts.Token).ConfigureAwait(false);
+                }
+
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(command), cts.Token).ConfigureAwait(false);
+                await stream.FlushAsync(cts.Token).ConfigureAwait(false);
+                using var reply = new MemoryStream();
+                await stream.CopyToAsync(reply, cts.Token).ConfigureAwait(false);
+                return Encoding.UTF8.GetString(reply.GetBuffer(), 0, (int)reply.Length);
+            }
+            finally
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"'{command}' to {DisplayName} (127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{(tlsOptions is null ? "" : ", TLS")}) " +
+                $"got no complete reply within {timeout.TotalSeconds:0.###} s.");
+        }
+    }
+
+    /// <summary>
+    /// True when a TCP socket listens on <paramref name="port"/> (any local address), from <c>/proc/net/tcp</c> and
+    /// <c>/proc/net/tcp6</c>: unlike a probe connection this leaves nothing in the server's log. True when neither
+    /// file exists (no way to check).
+    /// </summary>
+    private static bool IsListening(int port)
+    {
+        const string Listen = "0A";
+        bool checkedAny = false;
+        foreach (string table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines(table);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            checkedAny = true;
+
+            // "  sl  local_address rem_address   st ...", e.g. "0: 0100007F:1F90 00000000:0000 0A ...".
+            foreach (string line in lines.Skip(1))
+            {
+                string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length < 4 || fields[3] != Listen)
+                {
+                    continue;
+                }
+
+                int colon = fields[1].LastIndexOf(':');
+                if (colon >= 0
+                    && int.TryParse(fields[1].AsSpan(colon + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int localPort)
+                    && localPort == port)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return !checkedAny;
     }
 
     private static ZooKeeperMode ParseMode(string srvrReply)

@@ -1,5 +1,3 @@
-using Orleans.ZooKeeper.Client.Proto;
-
 namespace Orleans.ZooKeeper.Client;
 
 /// <summary>One operation of a transaction (<see cref="ZooKeeperClient.MultiAsync"/>) or a batched read (<see cref="ZooKeeperClient.MultiReadAsync"/>).</summary>
@@ -12,14 +10,6 @@ public abstract record Op
 
     /// <summary>The node the operation is about.</summary>
     public string Path { get; }
-
-    internal abstract OpCode WireOp { get; }
-
-    internal abstract bool IsRead { get; }
-
-    internal abstract void WriteBody(FrameBuffer buffer, ConnectionString chroot);
-
-    internal virtual void Validate() => ZooKeeperPath.Validate(Path);
 
     /// <summary>Creates a node (persistent, ephemeral, sequential, container or TTL).</summary>
     public static CreateOp Create(string path, ReadOnlyMemory<byte> data = default, CreateMode mode = CreateMode.Persistent, IReadOnlyList<Acl>? acl = null, TimeSpan? ttl = null)
@@ -64,19 +54,6 @@ public sealed record CreateOp : Op
 
     /// <summary>The TTL, for TTL modes.</summary>
     public TimeSpan? Ttl { get; }
-
-    internal override OpCode WireOp => RequestWriter.CreateOpFor(Mode);
-
-    internal override bool IsRead => false;
-
-    internal override void Validate()
-    {
-        ZooKeeperPath.Validate(Path, Mode.IsSequential());
-        ZooKeeperClient.ValidateCreate(Acl, Mode, Ttl);
-    }
-
-    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot)
-        => RequestWriter.WriteCreate(buffer, chroot, Path, Data, Acl, Mode, ZooKeeperClient.TtlMilliseconds(Mode, Ttl));
 }
 
 /// <summary>Deletes a node.</summary>
@@ -87,12 +64,6 @@ public sealed record DeleteOp : Op
 
     /// <summary>The expected version (-1: any).</summary>
     public int Version { get; }
-
-    internal override OpCode WireOp => OpCode.Delete;
-
-    internal override bool IsRead => false;
-
-    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot) => RequestWriter.WritePathInt(buffer, chroot, Path, Version);
 }
 
 /// <summary>Sets a node's data.</summary>
@@ -110,17 +81,6 @@ public sealed record SetDataOp : Op
 
     /// <summary>The expected version (-1: any).</summary>
     public int Version { get; }
-
-    internal override OpCode WireOp => OpCode.SetData;
-
-    internal override bool IsRead => false;
-
-    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot)
-    {
-        RequestWriter.WritePath(buffer, chroot, Path);
-        buffer.WriteBuffer(Data.Span);
-        buffer.WriteInt(Version);
-    }
 }
 
 /// <summary>Checks a node's version.</summary>
@@ -131,12 +91,6 @@ public sealed record CheckOp : Op
 
     /// <summary>The expected version (-1: any, i.e. just existence).</summary>
     public int Version { get; }
-
-    internal override OpCode WireOp => OpCode.Check;
-
-    internal override bool IsRead => false;
-
-    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot) => RequestWriter.WritePathInt(buffer, chroot, Path, Version);
 }
 
 /// <summary>Reads data inside a multiRead.</summary>
@@ -146,12 +100,6 @@ public sealed record GetDataOp : Op
         : base(path)
     {
     }
-
-    internal override OpCode WireOp => OpCode.GetData;
-
-    internal override bool IsRead => true;
-
-    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot) => RequestWriter.WritePathBool(buffer, chroot, Path, false);
 }
 
 /// <summary>Lists children inside a multiRead.</summary>
@@ -161,12 +109,6 @@ public sealed record GetChildrenOp : Op
         : base(path)
     {
     }
-
-    internal override OpCode WireOp => OpCode.GetChildren;
-
-    internal override bool IsRead => true;
-
-    internal override void WriteBody(FrameBuffer buffer, ConnectionString chroot) => RequestWriter.WritePathBool(buffer, chroot, Path, false);
 }
 
 /// <summary>The result of one operation of a multi or multiRead.</summary>
@@ -180,8 +122,12 @@ public abstract record OpResult
 
 /// <summary>A node was created.</summary>
 /// <param name="Path">The created path (with sequence suffix), relative to the chroot.</param>
-/// <param name="Stat">The new node's metadata.</param>
-public sealed record CreateOpResult(string Path, Stat Stat) : OpResult(ErrorCode.Ok);
+/// <param name="Stat">
+/// The new node's metadata, or null when the server did not send it: the client always asks for it (create2,
+/// createContainer, createTTL), but ZooKeeper 3.8.0 answers a create2 inside a transaction like a plain create, with
+/// the path only; container and TTL creates do carry it. Use <see cref="ZooKeeperClient.ExistsAsync"/> when it matters.
+/// </param>
+public sealed record CreateOpResult(string Path, Stat? Stat) : OpResult(ErrorCode.Ok);
 
 /// <summary>A node was deleted.</summary>
 public sealed record DeleteOpResult() : OpResult(ErrorCode.Ok);

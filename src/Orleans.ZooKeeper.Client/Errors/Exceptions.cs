@@ -118,32 +118,6 @@ public sealed class UnknownSessionException : ZooKeeperException
     }
 }
 
-/// <summary>No quorum of the new configuration is connected. (<see cref="ErrorCode.NewConfigNoQuorum"/>)</summary>
-public sealed class NewConfigNoQuorumException : ZooKeeperException
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="path">The path the operation was about, if any.</param>
-    /// <param name="message">A message; null for the default one.</param>
-    /// <param name="innerException">The cause, if any.</param>
-    public NewConfigNoQuorumException(string? path = null, string? message = null, Exception? innerException = null)
-        : base(ErrorCode.NewConfigNoQuorum, path, message, innerException)
-    {
-    }
-}
-
-/// <summary>Another reconfiguration is in progress. (<see cref="ErrorCode.ReconfigInProgress"/>)</summary>
-public sealed class ReconfigInProgressException : ZooKeeperException
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="path">The path the operation was about, if any.</param>
-    /// <param name="message">A message; null for the default one.</param>
-    /// <param name="innerException">The cause, if any.</param>
-    public ReconfigInProgressException(string? path = null, string? message = null, Exception? innerException = null)
-        : base(ErrorCode.ReconfigInProgress, path, message, innerException)
-    {
-    }
-}
-
 /// <summary>A generic API error. (<see cref="ErrorCode.ApiError"/>)</summary>
 public sealed class ApiErrorException : ZooKeeperException
 {
@@ -352,32 +326,6 @@ public sealed class RequestTimeoutException : ZooKeeperException
     }
 }
 
-/// <summary>Dynamic reconfiguration is disabled. (<see cref="ErrorCode.ReconfigDisabled"/>)</summary>
-public sealed class ReconfigDisabledException : ZooKeeperException
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="path">The path the operation was about, if any.</param>
-    /// <param name="message">A message; null for the default one.</param>
-    /// <param name="innerException">The cause, if any.</param>
-    public ReconfigDisabledException(string? path = null, string? message = null, Exception? innerException = null)
-        : base(ErrorCode.ReconfigDisabled, path, message, innerException)
-    {
-    }
-}
-
-/// <summary>The session was closed because it did not authenticate with SASL. (<see cref="ErrorCode.SessionClosedRequireSaslAuth"/>)</summary>
-public sealed class SessionClosedRequireSaslAuthException : ZooKeeperException
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="path">The path the operation was about, if any.</param>
-    /// <param name="message">A message; null for the default one.</param>
-    /// <param name="innerException">The cause, if any.</param>
-    public SessionClosedRequireSaslAuthException(string? path = null, string? message = null, Exception? innerException = null)
-        : base(ErrorCode.SessionClosedRequireSaslAuth, path, message, innerException)
-    {
-    }
-}
-
 /// <summary>A quota was exceeded. (<see cref="ErrorCode.QuotaExceeded"/>)</summary>
 public sealed class QuotaExceededException : ZooKeeperException
 {
@@ -418,8 +366,6 @@ internal static class ZooKeeperExceptions
         ErrorCode.OperationTimeout => new OperationTimeoutException(path, message, inner),
         ErrorCode.BadArguments => new BadArgumentsException(path, message, inner),
         ErrorCode.UnknownSession => new UnknownSessionException(path, message, inner),
-        ErrorCode.NewConfigNoQuorum => new NewConfigNoQuorumException(path, message, inner),
-        ErrorCode.ReconfigInProgress => new ReconfigInProgressException(path, message, inner),
         ErrorCode.ApiError => new ApiErrorException(path, message, inner),
         ErrorCode.NoNode => new NoNodeException(path, message, inner),
         ErrorCode.NoAuth => new NoAuthException(path, message, inner),
@@ -436,8 +382,6 @@ internal static class ZooKeeperExceptions
         ErrorCode.EphemeralOnLocalSession => new EphemeralOnLocalSessionException(path, message, inner),
         ErrorCode.NoWatcher => new NoWatcherException(path, message, inner),
         ErrorCode.RequestTimeout => new RequestTimeoutException(path, message, inner),
-        ErrorCode.ReconfigDisabled => new ReconfigDisabledException(path, message, inner),
-        ErrorCode.SessionClosedRequireSaslAuth => new SessionClosedRequireSaslAuthException(path, message, inner),
         ErrorCode.QuotaExceeded => new QuotaExceededException(path, message, inner),
         ErrorCode.Throttled => new ThrottledException(path, message, inner),
         _ => new ZooKeeperException(code, path, message, inner),

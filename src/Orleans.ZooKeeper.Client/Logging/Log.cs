@@ -17,8 +17,8 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Warning, "ZooKeeper session 0x{SessionId:x} expired")]
     public static partial void SessionExpired(ILogger logger, long sessionId);
 
-    [LoggerMessage(5, LogLevel.Error, "ZooKeeper authentication failed for scheme '{Scheme}'; the session is unusable")]
-    public static partial void AuthFailed(ILogger logger, string scheme);
+    [LoggerMessage(5, LogLevel.Error, "ZooKeeper refused the session's credentials (schemes {Schemes}); the session is unusable")]
+    public static partial void AuthFailed(ILogger logger, string schemes);
 
     [LoggerMessage(6, LogLevel.Error, "A ZooKeeper watch or state callback threw")]
     public static partial void CallbackFailed(ILogger logger, Exception exception);
@@ -34,4 +34,13 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Debug, "ZooKeeper state {Previous} -> {State} ({KeeperState})")]
     public static partial void StateChanged(ILogger logger, ConnectionState previous, ConnectionState state, KeeperState keeperState);
+
+    [LoggerMessage(11, LogLevel.Warning, "A continuation held the ZooKeeper reader of {Server} for more than {StallMs} ms; another thread reads replies from now on (avoid blocking inside continuations, or set RunContinuationsAsynchronously)")]
+    public static partial void ReaderStalled(ILogger logger, string server, int stallMs);
+
+    [LoggerMessage(12, LogLevel.Information, "ZooKeeper server {Server} serves writes; leaving read-only server {ReadOnlyServer}")]
+    public static partial void ReadWriteServerFound(ILogger logger, string server, string readOnlyServer);
+
+    [LoggerMessage(13, LogLevel.Information, "ZooKeeper read-only session 0x{OldSessionId:x} replaced by read-write session 0x{SessionId:x}")]
+    public static partial void NewSessionAfterReadOnly(ILogger logger, long oldSessionId, long sessionId);
 }

@@ -18,7 +18,7 @@ public readonly record struct ServerAddress(string Host, int Port)
 /// A parsed connect string: <c>host1:2181,host2:2182/chroot</c>. The port defaults to 2181; IPv6 hosts are written
 /// in brackets (<c>[::1]:2181</c>); the optional chroot is a ZooKeeper path every request is made relative to.
 /// </summary>
-public sealed class ConnectionString
+internal sealed class ConnectionString
 {
     private ConnectionString(IReadOnlyList<ServerAddress> servers, string? chroot)
     {

@@ -56,6 +56,14 @@ internal sealed class FrameBuffer : IDisposable
     /// <summary>Forgets everything written since <paramref name="start"/>.</summary>
     public void Rollback(int start) => _length = start;
 
+    /// <summary>Appends bytes that already form whole frames (e.g. a request serialized while it waited in the FIFO).</summary>
+    public void WriteRaw(ReadOnlySpan<byte> frames)
+    {
+        Ensure(frames.Length);
+        frames.CopyTo(_buffer.AsSpan(_length));
+        _length += frames.Length;
+    }
+
     public void WriteInt(int value)
     {
         Ensure(4);

@@ -1,38 +1,58 @@
-using Orleans.ZooKeeper.Client.Session;
-
 namespace Orleans.ZooKeeper.Client.Proto;
+
+/// <summary>A request body that serializes itself after the request header. Structs, so the send path does not allocate.</summary>
+internal interface IRequestBody
+{
+    OpCode Op { get; }
+
+    void Write(FrameBuffer buffer, Chroot chroot);
+}
 
 /// <summary>Serialization of request records (zookeeper.jute), paths prefixed with the chroot.</summary>
 internal static class RequestWriter
 {
-    public static void WritePath(FrameBuffer b, ConnectionString chroot, string path)
+    /// <summary>
+    /// Writes one request frame (length prefix, header, body). Returns the frame length (excluding the prefix); a
+    /// frame over <paramref name="maxPacket"/> is rolled back and its length returned negated. A body that throws
+    /// while serializing leaves nothing behind either.
+    /// </summary>
+    public static int WriteFrame<TBody>(FrameBuffer buffer, int xid, ref TBody body, Chroot chroot, int maxPacket)
+        where TBody : struct, IRequestBody
     {
-        var root = chroot.Chroot;
-        if (root is null)
+        var start = buffer.BeginFrame();
+        try
         {
-            b.WriteString(path);
+            RequestHeader.Write(buffer, xid, body.Op);
+            body.Write(buffer, chroot);
         }
-        else if (path == "/")
+        catch
         {
-            b.WriteString(root);
+            // Never leave half a frame in a batch: the stream would be corrupt for every later request.
+            buffer.Rollback(start);
+            throw;
         }
-        else
+
+        var size = buffer.EndFrame(start);
+        if (size > maxPacket)
         {
-            b.WriteConcatenated(root, path);
+            buffer.Rollback(start);
+            return -size;
         }
+
+        return size;
     }
 
-    /// <summary>A path followed by an int (delete, check, removeWatches, addWatch, setData's tail).</summary>
-    public static void WritePathInt(FrameBuffer b, ConnectionString chroot, string path, int value)
+    /// <summary>A path followed by an int (delete, check, removeWatches, addWatch).</summary>
+    public static void WritePathInt(FrameBuffer b, Chroot chroot, string path, int value)
     {
-        WritePath(b, chroot, path);
+        chroot.WritePath(b, path);
         b.WriteInt(value);
     }
 
     /// <summary>A path followed by a watch flag (exists, getData, getChildren).</summary>
-    public static void WritePathBool(FrameBuffer b, ConnectionString chroot, string path, bool value)
+    public static void WritePathBool(FrameBuffer b, Chroot chroot, string path, bool value)
     {
-        WritePath(b, chroot, path);
+        chroot.WritePath(b, path);
         b.WriteBool(value);
     }
 
@@ -47,7 +67,7 @@ internal static class RequestWriter
         }
     }
 
-    /// <summary>The wire op a create uses for a mode: create2, createContainer or createTTL.</summary>
+    /// <summary>The wire op a create uses for a mode: create2, createContainer or createTTL (all answer with a Stat).</summary>
     public static OpCode CreateOpFor(CreateMode mode) => mode switch
     {
         CreateMode.Container => OpCode.CreateContainer,
@@ -56,101 +76,96 @@ internal static class RequestWriter
     };
 
     /// <summary>CreateRequest / CreateTTLRequest body.</summary>
-    public static void WriteCreate(FrameBuffer b, ConnectionString chroot, string path, ReadOnlyMemory<byte> data, IReadOnlyList<Acl> acl, CreateMode mode, long ttl)
+    public static void WriteCreate(FrameBuffer b, Chroot chroot, string path, ReadOnlySpan<byte> data, IReadOnlyList<Acl> acl, CreateMode mode, long ttlMilliseconds)
     {
-        WritePath(b, chroot, path);
-        b.WriteBuffer(data.Span);
+        chroot.WritePath(b, path);
+        b.WriteBuffer(data);
         WriteAcl(b, acl);
         b.WriteInt((int)mode);
         if (mode.IsTtl())
         {
-            b.WriteLong(ttl);
+            b.WriteLong(ttlMilliseconds);
         }
     }
-}
 
-internal struct CreateRequest(string path, ReadOnlyMemory<byte> data, IReadOnlyList<Acl> acl, CreateMode mode, long ttl) : IRequestBody
-{
-    public readonly OpCode Op => RequestWriter.CreateOpFor(mode);
-
-    public readonly void Write(FrameBuffer b, ConnectionString chroot) => RequestWriter.WriteCreate(b, chroot, path, data, acl, mode, ttl);
-}
-
-/// <summary>Any request whose body is a path and an int (delete, check, removeWatches, checkWatches, addWatch).</summary>
-internal struct PathIntRequest(OpCode op, string path, int value) : IRequestBody
-{
-    public readonly OpCode Op => op;
-
-    public readonly void Write(FrameBuffer b, ConnectionString chroot) => RequestWriter.WritePathInt(b, chroot, path, value);
-}
-
-/// <summary>Any request whose body is a path and a watch flag (exists, getData, getChildren, getChildren2).</summary>
-internal struct PathWatchRequest(OpCode op, string path, bool watch) : IRequestBody
-{
-    public readonly OpCode Op => op;
-
-    public readonly void Write(FrameBuffer b, ConnectionString chroot) => RequestWriter.WritePathBool(b, chroot, path, watch);
-}
-
-/// <summary>Any request whose body is just a path (sync, getACL, getEphemerals, getAllChildrenNumber).</summary>
-internal struct PathRequest(OpCode op, string path) : IRequestBody
-{
-    public readonly OpCode Op => op;
-
-    public readonly void Write(FrameBuffer b, ConnectionString chroot) => RequestWriter.WritePath(b, chroot, path);
-}
-
-/// <summary>A request with no body (whoAmI, closeSession).</summary>
-internal struct EmptyRequest(OpCode op) : IRequestBody
-{
-    public readonly OpCode Op => op;
-
-    public readonly void Write(FrameBuffer b, ConnectionString chroot)
+    /// <summary>SetDataRequest body.</summary>
+    public static void WriteSetData(FrameBuffer b, Chroot chroot, string path, ReadOnlySpan<byte> data, int version)
     {
-    }
-}
-
-internal struct SetDataRequest(string path, ReadOnlyMemory<byte> data, int version) : IRequestBody
-{
-    public readonly OpCode Op => OpCode.SetData;
-
-    public readonly void Write(FrameBuffer b, ConnectionString chroot)
-    {
-        RequestWriter.WritePath(b, chroot, path);
-        b.WriteBuffer(data.Span);
+        chroot.WritePath(b, path);
+        b.WriteBuffer(data);
         b.WriteInt(version);
     }
 }
 
-internal struct SetAclRequest(string path, IReadOnlyList<Acl> acl, int version) : IRequestBody
+internal readonly struct CreateRequest(string path, ReadOnlyMemory<byte> data, IReadOnlyList<Acl> acl, CreateMode mode, long ttlMilliseconds) : IRequestBody
 {
-    public readonly OpCode Op => OpCode.SetAcl;
+    public OpCode Op => RequestWriter.CreateOpFor(mode);
 
-    public readonly void Write(FrameBuffer b, ConnectionString chroot)
+    public void Write(FrameBuffer b, Chroot chroot) => RequestWriter.WriteCreate(b, chroot, path, data.Span, acl, mode, ttlMilliseconds);
+}
+
+/// <summary>Any request whose body is a path and an int (delete, check, removeWatches, checkWatches, addWatch).</summary>
+internal readonly struct PathIntRequest(OpCode op, string path, int value) : IRequestBody
+{
+    public OpCode Op => op;
+
+    public void Write(FrameBuffer b, Chroot chroot) => RequestWriter.WritePathInt(b, chroot, path, value);
+}
+
+/// <summary>Any request whose body is a path and a watch flag (exists, getData, getChildren, getChildren2).</summary>
+internal readonly struct PathWatchRequest(OpCode op, string path, bool watch) : IRequestBody
+{
+    public OpCode Op => op;
+
+    public void Write(FrameBuffer b, Chroot chroot) => RequestWriter.WritePathBool(b, chroot, path, watch);
+}
+
+/// <summary>Any request whose body is just a path (sync, getACL, getEphemerals, getAllChildrenNumber).</summary>
+internal readonly struct PathRequest(OpCode op, string path) : IRequestBody
+{
+    public OpCode Op => op;
+
+    public void Write(FrameBuffer b, Chroot chroot) => chroot.WritePath(b, path);
+}
+
+/// <summary>A request with no body (whoAmI, closeSession).</summary>
+internal readonly struct EmptyRequest(OpCode op) : IRequestBody
+{
+    public OpCode Op => op;
+
+    public void Write(FrameBuffer b, Chroot chroot)
     {
-        RequestWriter.WritePath(b, chroot, path);
+    }
+}
+
+internal readonly struct SetDataRequest(string path, ReadOnlyMemory<byte> data, int version) : IRequestBody
+{
+    public OpCode Op => OpCode.SetData;
+
+    public void Write(FrameBuffer b, Chroot chroot) => RequestWriter.WriteSetData(b, chroot, path, data.Span, version);
+}
+
+internal readonly struct SetAclRequest(string path, IReadOnlyList<Acl> acl, int version) : IRequestBody
+{
+    public OpCode Op => OpCode.SetAcl;
+
+    public void Write(FrameBuffer b, Chroot chroot)
+    {
+        chroot.WritePath(b, path);
         RequestWriter.WriteAcl(b, acl);
         b.WriteInt(version);
     }
 }
 
-/// <summary>multi (14) or multiRead (22): MultiHeader + record per op, then the terminator.</summary>
-internal struct MultiRequest(OpCode op, IReadOnlyList<Op> ops) : IRequestBody
+/// <summary>An auth packet's body (scheme and secret); sent on the reserved auth xid, never logged.</summary>
+internal readonly struct AuthRequest(string scheme, byte[] auth) : IRequestBody
 {
-    public readonly OpCode Op => op;
+    public OpCode Op => OpCode.Auth;
 
-    public readonly void Write(FrameBuffer b, ConnectionString chroot)
+    public void Write(FrameBuffer b, Chroot chroot)
     {
-        foreach (var o in ops)
-        {
-            b.WriteInt((int)o.WireOp);
-            b.WriteBool(false);
-            b.WriteInt(-1);
-            o.WriteBody(b, chroot);
-        }
-
-        b.WriteInt(-1);
-        b.WriteBool(true);
-        b.WriteInt(-1);
+        b.WriteInt(0);
+        b.WriteString(scheme);
+        b.WriteBuffer(auth);
     }
 }

@@ -28,9 +28,6 @@ public enum KeeperState
     /// <summary>Connected to a read-only server.</summary>
     ConnectedReadOnly = 5,
 
-    /// <summary>SASL authentication succeeded.</summary>
-    SaslAuthenticated = 6,
-
     /// <summary>The session expired.</summary>
     Expired = -112,
 

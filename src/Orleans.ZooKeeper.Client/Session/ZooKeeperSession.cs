@@ -1,48 +1,57 @@
 using Microsoft.Extensions.Logging;
 using Orleans.ZooKeeper.Client.Logging;
+using Orleans.ZooKeeper.Client.Proto;
+using Orleans.ZooKeeper.Client.Transport;
 using Orleans.ZooKeeper.Client.Watches;
 
 namespace Orleans.ZooKeeper.Client.Session;
 
 /// <summary>
-/// The session machinery behind <see cref="ZooKeeperClient"/>: picks servers, (re)connects and resumes the session,
-/// replays credentials and watches, tracks state, sends requests on the live connection and waits (bounded) for one
-/// when there is none.
+/// The session behind <see cref="ZooKeeperClient"/>: the state machine (kazoo's LOST / CONNECTED / SUSPENDED), the
+/// request pipeline (one FIFO in issue order), the send thread that connects, primes each new connection and writes,
+/// and the heartbeat timer. Connections come and go under it; the session id, credentials, watches and queued
+/// requests carry over.
 /// </summary>
-internal sealed class ZooKeeperSession : IAsyncDisposable
+internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDisposable
 {
     private readonly ILogger _logger;
     private readonly ServerList _servers;
-    private readonly CancellationTokenSource _shutdown = new();
+    private readonly TransportConnector _connector;
+    private readonly ConnectionContext _context;
+    private readonly RequestPipeline _pipeline;
+    private readonly SessionTimer _timer;
+    private readonly StateBroadcast<ConnectionStateChange> _stateSubscribers = new();
     private readonly object _stateLock = new();
     private readonly List<AuthInfo> _auth = [];
-    private readonly StateBroadcast<ConnectionStateChange> _stateSubscribers = new();
-    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly TaskCompletionSource _sendLoopExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile Connection? _current;
-    private Exception? _fatal;
-    private Task? _loop;
-    private int _xid;
-    private long _lastZxid;
-    private long _sessionId;
-    private byte[] _password = new byte[16];
-    private bool _closing;
-    private volatile bool _closeRequested;
+    private volatile bool _started;
+    private Task? _closeTask;
 
     public ZooKeeperSession(ZooKeeperClientOptions options, ILogger logger)
     {
         options.Validate();
-        Options = options;
+        Options = options.Clone();
         _logger = logger;
-        Chroot = ConnectionString.Parse(options.ConnectString);
-        _servers = new ServerList(Chroot.Servers, options.ShuffleServers);
-        _auth.AddRange(options.Auth);
+        ConnectString = ConnectionString.Parse(Options.ConnectString);
+        _servers = new ServerList(ConnectString.Servers, Options.ShuffleServers);
+        _connector = new TransportConnector(Options.Tls);
+        _auth.AddRange(Options.Auth);
         Watches = new WatchManager();
         Dispatcher = new EventDispatcher(logger);
+        _context = new ConnectionContext(new Chroot(ConnectString.Chroot), Options.MaxPacketSize, Watches, Dispatcher, logger);
+        _pipeline = new RequestPipeline(_context, QueueTimeout);
+        _timer = new SessionTimer(OnTimer);
     }
 
+    /// <summary>The session's own copy of the options (never changed after construction).</summary>
     public ZooKeeperClientOptions Options { get; }
 
-    public ConnectionString Chroot { get; }
+    public ConnectionString ConnectString { get; }
+
+    public Chroot Chroot => _context.Chroot;
 
     public WatchManager Watches { get; }
 
@@ -54,71 +63,53 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
 
     public long SessionId => Interlocked.Read(ref _sessionId);
 
-    public long LastZxid => Interlocked.Read(ref _lastZxid);
+    public long LastZxid => _context.LastZxid;
 
-    public int NegotiatedTimeoutMs => _current?.NegotiatedTimeoutMs ?? 0;
+    public TimeSpan NegotiatedTimeout => _current is { } c ? TimeSpan.FromMilliseconds(c.NegotiatedTimeoutMs) : TimeSpan.Zero;
 
     public string? CurrentServer => _current?.Server.ToString();
 
-    /// <summary>One TCP connect + handshake attempt: the option, else session timeout ÷ number of servers.</summary>
-    public TimeSpan ConnectTimeout => Options.ConnectTimeout ?? Options.SessionTimeout / _servers.Count;
+    /// <summary>The TLS version of the current connection, or null (plaintext, or not connected).</summary>
+    public string? TlsProtocol => _current?.TlsProtocol;
+
+    /// <summary>Why the last connection attempt failed (server and cause), or null.</summary>
+    public Exception? LastConnectError => Volatile.Read(ref _lastConnectError);
+
+    /// <summary>Requests waiting for a connection.</summary>
+    public int QueuedRequests => _pipeline.QueuedCount;
+
+    /// <summary>How long a request waits for a connection: the option, else the session timeout.</summary>
+    public TimeSpan QueueTimeout => Options.DisconnectedRequestTimeout ?? Options.SessionTimeout;
 
     /// <summary>Raised on the dispatcher loop, in order.</summary>
     public event Action<ConnectionStateChange>? StateChanged;
 
-    public int NextXid()
-    {
-        while (true)
-        {
-            var xid = Interlocked.Increment(ref _xid);
-            if (xid > 0)
-            {
-                return xid;
-            }
-
-            Interlocked.CompareExchange(ref _xid, 0, xid);
-        }
-    }
-
-    public void ObserveZxid(long zxid)
-    {
-        var current = Interlocked.Read(ref _lastZxid);
-        while (zxid > current)
-        {
-            var seen = Interlocked.CompareExchange(ref _lastZxid, zxid, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
-
-    /// <summary>Starts the connection loop once.</summary>
+    /// <summary>Starts the send thread and the timer once.</summary>
     public void Start()
     {
+        if (_started)
+        {
+            return;
+        }
+
         lock (_stateLock)
         {
-            ObjectDisposedException.ThrowIf(_closing, this);
-            _loop ??= Task.Run(RunAsync);
+            if (_started || _closeTask is not null)
+            {
+                return; // closed: the pipeline refuses every request
+            }
+
+            _started = true;
         }
+
+        _timer.Start("ZooKeeper session timer");
+        var thread = new Thread(SendLoop) { IsBackground = true, Name = "ZooKeeper send " + ConnectString };
+        thread.UnsafeStart();
     }
 
-    /// <summary>Waits until CONNECTED; throws <see cref="ConnectionLossException"/> after <paramref name="timeout"/>.</summary>
-    public async Task WaitConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await WaitConnectedCoreAsync(timeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new ConnectionLossException(null, $"not connected to ZooKeeper ({Chroot}) within {timeout.TotalMilliseconds:0} ms (state {State})");
-        }
-    }
+    // ------------------------------------------------------------------ requests
 
-    /// <summary>Sends a request on the live connection, waiting (bounded) for one if there is none.</summary>
+    /// <summary>Issues a request: it takes its place in the FIFO now and is written in that order.</summary>
     public ValueTask<T> SendAsync<TBody, T, TDecoder>(TBody body, string? path, WatchRegistration watch, object? state, CancellationToken cancellationToken)
         where TBody : struct, IRequestBody
         where TDecoder : IReplyDecoder<T>
@@ -128,99 +119,42 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
             return ValueTask.FromCanceled<T>(cancellationToken);
         }
 
-        if (_fatal is { } fatal)
-        {
-            return ValueTask.FromException<T>(fatal);
-        }
-
-        var request = PendingRequest<T, TDecoder>.Rent(Options.RunContinuationsAsynchronously, cancellationToken);
+        Start();
+        var request = PendingRequest<T, TDecoder>.Rent(Options.RunContinuationsAsynchronously);
         request.Path = path;
         request.Watch = watch;
         request.State = state;
-        var connection = _current;
-        if (connection is not null)
-        {
-            switch (connection.TryEnqueue(ref body, request, out var size))
-            {
-                case EnqueueResult.Enqueued:
-                    return request.Task;
-                case EnqueueResult.TooLarge:
-                    request.Discard();
-                    return ValueTask.FromException<T>(new PacketTooLargeException(path, size, Options.MaxPacketSize));
-            }
-        }
-
-        return SendWhenConnectedAsync(body, request, path, cancellationToken);
+        var placement = _pipeline.Submit(ref body, request);
+        return Finish(placement, request, path, cancellationToken);
     }
 
-    private async ValueTask<T> SendWhenConnectedAsync<TBody, T, TDecoder>(TBody body, PendingRequest<T, TDecoder> request, string? path, CancellationToken cancellationToken)
-        where TBody : struct, IRequestBody
+    private ValueTask<T> Finish<T, TDecoder>(in Placement placement, PendingRequest<T, TDecoder> request, string? path, CancellationToken cancellationToken)
         where TDecoder : IReplyDecoder<T>
     {
-        var wait = Options.DisconnectedRequestTimeout ?? Options.SessionTimeout;
-        var deadline = Environment.TickCount64 + (long)wait.TotalMilliseconds;
-        while (true)
+        switch (placement.Kind)
         {
-            var connection = _current;
-            if (connection is not null)
-            {
-                switch (connection.TryEnqueue(ref body, request, out var size))
+            case PlacementKind.Sent:
+                if (placement.InlineBatch is { } batch)
                 {
-                    case EnqueueResult.Enqueued:
-                        return await request.Task.ConfigureAwait(false);
-                    case EnqueueResult.TooLarge:
-                        request.Discard();
-                        throw new PacketTooLargeException(path, size, Options.MaxPacketSize);
-                }
-            }
-
-            try
-            {
-                var remaining = deadline - Environment.TickCount64;
-                if (remaining <= 0)
-                {
-                    throw new TimeoutException();
+                    placement.Connection!.FlushInline(batch);
                 }
 
-                await WaitConnectedCoreAsync(TimeSpan.FromMilliseconds(remaining), cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
+                break;
+            case PlacementKind.Queued:
+                break;
+            case PlacementKind.TooLarge:
                 request.Discard();
-                throw new ConnectionLossException(path, $"not connected to ZooKeeper (state {State}) and no connection came up within {wait.TotalMilliseconds:0} ms (ZooKeeperClientOptions.DisconnectedRequestTimeout)");
-            }
-            catch
-            {
+                return ValueTask.FromException<T>(new PacketTooLargeException(path, placement.Size, Options.MaxPacketSize));
+            default:
                 request.Discard();
-                throw;
-            }
-        }
-    }
-
-    /// <summary>Waits until CONNECTED; throws <see cref="TimeoutException"/>, the fatal error, or cancellation.</summary>
-    private async Task WaitConnectedCoreAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        Start();
-        Task connected;
-        lock (_stateLock)
-        {
-            if (_fatal is not null)
-            {
-                throw _fatal;
-            }
-
-            if (_current is not null)
-            {
-                return;
-            }
-
-            connected = _connected.Task;
+                return ValueTask.FromException<T>(placement.Error!);
         }
 
-        await connected.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        request.RegisterCancellation(cancellationToken);
+        return request.Task;
     }
 
-    /// <summary>Adds credentials: replayed on every connection; awaits the server's answer on the current one.</summary>
+    /// <summary>Adds credentials: replayed on every connection, and sent now in issue order; completes with the server's answer.</summary>
     public async Task AddAuthAsync(AuthInfo auth, CancellationToken cancellationToken)
     {
         lock (_stateLock)
@@ -231,29 +165,40 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
             }
         }
 
-        var wait = Options.DisconnectedRequestTimeout ?? Options.SessionTimeout;
-        var deadline = Environment.TickCount64 + (long)wait.TotalMilliseconds;
-        while (true)
+        await SendAsync<AuthRequest, bool, NoReply>(new AuthRequest(auth.Scheme, auth.Auth), null, default, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until CONNECTED; <see cref="ConnectionLossException"/> (with the last connect error) after <paramref name="timeout"/>.</summary>
+    public async Task WaitConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Start();
+        Task signal;
+        lock (_stateLock)
         {
-            var connection = _current;
-            if (connection is not null)
+            if (_pipeline.Fatal is { } fatal)
             {
-                var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (connection.TryEnqueueAuth(auth, waiter))
-                {
-                    await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    return;
-                }
+                throw fatal;
             }
 
-            try
+            if (State == ConnectionState.Connected)
             {
-                await WaitConnectedCoreAsync(TimeSpan.FromMilliseconds(Math.Max(1, deadline - Environment.TickCount64)), cancellationToken).ConfigureAwait(false);
+                return;
             }
-            catch (TimeoutException)
-            {
-                throw new ConnectionLossException(null, $"not connected to ZooKeeper within {wait.TotalMilliseconds:0} ms; the credentials will be sent when a connection comes up");
-            }
+
+            signal = _connectedSignal.Task;
+        }
+
+        try
+        {
+            await signal.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var last = LastConnectError;
+            throw new ConnectionLossException(
+                null,
+                $"not connected to ZooKeeper ({ConnectString}) within {timeout.TotalMilliseconds:0} ms (state {State})" + (last is null ? string.Empty : $"; last attempt: {last.Message}"),
+                last);
         }
     }
 
@@ -261,9 +206,10 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
     public IAsyncEnumerable<ConnectionStateChange> StateChangesAsync(CancellationToken cancellationToken)
         => _stateSubscribers.Subscribe(cancellationToken);
 
+    // ------------------------------------------------------------------ state
+
     private void SetState(ConnectionState state, KeeperState keeperState, string? server)
     {
-        ConnectionStateChange change;
         lock (_stateLock)
         {
             var previous = State;
@@ -274,159 +220,34 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
             }
 
             State = state;
-            change = new ConnectionStateChange(state, previous, keeperState, SessionId, server, DateTimeOffset.UtcNow);
+            if (state == ConnectionState.Connected)
+            {
+                _connectedSignal.TrySetResult();
+            }
+            else if (_connectedSignal.Task.IsCompleted && _pipeline.Fatal is null)
+            {
+                _connectedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            var change = new ConnectionStateChange(state, previous, keeperState, SessionId, server, DateTimeOffset.UtcNow);
             _stateSubscribers.Publish(change);
-
             Log.StateChanged(_logger, previous, state, keeperState);
-        }
-
-        var handler = StateChanged;
-        if (handler is not null)
-        {
-            Dispatcher.Post(() => handler(change));
+            if (StateChanged is { } handler)
+            {
+                Dispatcher.Post(() => handler(change));
+            }
         }
     }
 
-    private async Task RunAsync()
+    /// <summary>Makes the session unusable: waiting and later calls fail with <paramref name="error"/>.</summary>
+    private void Fail(Exception error)
     {
-        var token = _shutdown.Token;
-        var failures = 0;
-        while (!token.IsCancellationRequested)
+        _pipeline.Refuse(error);
+        lock (_stateLock)
         {
-            var server = _servers.Next();
-            if (failures > 0 && failures % _servers.Count == 0)
-            {
-                // Every server failed once: back off (with jitter) before the next round.
-                var round = failures / _servers.Count;
-                var max = Options.ReconnectBackoff.TotalMilliseconds;
-                var delay = Math.Min(max, 50 * Math.Pow(2, round - 1));
-                delay = delay / 2 + Random.Shared.NextDouble() * delay / 2;
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(delay), token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-
-            Connection connection;
-            try
-            {
-                var connectTimeout = ConnectTimeout;
-                connection = await Connection.OpenAsync(this, server, SessionId, _password, LastZxid, connectTimeout, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                failures++;
-                Log.ConnectFailed(_logger, server.ToString(), ex.Message);
-                continue;
-            }
-
-            if (connection.IsExpired)
-            {
-                connection.Abort(new IOException("session expired"));
-                OnExpired();
-                if (_fatal is not null)
-                {
-                    break;
-                }
-
-                continue;
-            }
-
-            failures = 0;
-            var resumed = SessionId != 0 && SessionId == connection.SessionId;
-            Interlocked.Exchange(ref _sessionId, connection.SessionId);
-            _password = connection.Password;
-
-            // Prime the connection before anyone else may write to it: credentials, then watches, then requests.
-            List<AuthInfo> auth;
-            lock (_stateLock)
-            {
-                auth = [.. _auth];
-            }
-
-            try
-            {
-                foreach (var a in auth)
-                {
-                    connection.TryEnqueueAuth(a, null);
-                }
-
-                if (resumed)
-                {
-                    var watches = Watches.Snapshot();
-                    if (!watches.IsEmpty)
-                    {
-                        connection.EnqueueSetWatches(watches, LastZxid);
-                    }
-                }
-            }
-            catch (Exception ex)
-            {
-                // Never let one bad connection end the loop.
-                connection.Abort(ex);
-                failures++;
-                Log.ConnectFailed(_logger, server.ToString(), ex.Message);
-                continue;
-            }
-
-            connection.Start();
-            Log.Connected(_logger, connection.Server.ToString(), connection.SessionId, connection.NegotiatedTimeoutMs, connection.IsReadOnly ? " (read-only)" : string.Empty);
-            lock (_stateLock)
-            {
-                if (_closing)
-                {
-                    connection.Abort(new ObjectDisposedException(nameof(ZooKeeperClient)));
-                    break;
-                }
-
-                _current = connection;
-                _connected.TrySetResult();
-            }
-
-            SetState(ConnectionState.Connected, connection.IsReadOnly ? KeeperState.ConnectedReadOnly : KeeperState.SyncConnected, connection.Server.ToString());
-
-            var reason = await connection.Completion.ConfigureAwait(false);
-            lock (_stateLock)
-            {
-                _current = null;
-                if (_connected.Task.IsCompleted)
-                {
-                    _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
-            }
-
-            if (token.IsCancellationRequested || _fatal is not null || _closeRequested)
-            {
-                break;
-            }
-
-            Log.ConnectionLost(_logger, connection.Server.ToString(), SessionId, reason.Message);
-            SetState(ConnectionState.Suspended, KeeperState.Disconnected, null);
+            _connectedSignal.TrySetException(_pipeline.Fatal ?? error);
+            _ = _connectedSignal.Task.Exception; // observed
         }
-    }
-
-    private void OnExpired()
-    {
-        var expiredId = SessionId;
-        Log.SessionExpired(_logger, expiredId);
-        Interlocked.Exchange(ref _sessionId, 0);
-        Interlocked.Exchange(ref _lastZxid, 0);
-        _password = new byte[16];
-        if (!Options.ReconnectAfterExpiry)
-        {
-            Fail(new SessionExpiredException(null, $"session 0x{expiredId:x} expired and ZooKeeperClientOptions.ReconnectAfterExpiry is off"));
-        }
-
-        EndAllWatches(KeeperState.Expired);
-        SetState(ConnectionState.Lost, KeeperState.Expired, null);
     }
 
     private void EndAllWatches(KeeperState state)
@@ -438,113 +259,90 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Makes the session unusable: waiters and later calls fail with <paramref name="error"/>.</summary>
-    private void Fail(Exception error)
+    private void OnTimer(long now)
     {
-        lock (_stateLock)
+        try
         {
-            _fatal ??= error;
-            _connected.TrySetException(_fatal);
-            _connected.Task.Exception?.Handle(_ => true);
+            _current?.OnTimer(now);
+            _pipeline.ExpireQueued(now, request => new ConnectionLossException(
+                request.Path,
+                $"no connection to ZooKeeper came up within {QueueTimeout.TotalMilliseconds:0} ms (ZooKeeperClientOptions.DisconnectedRequestTimeout); the request was never sent (state {State})"
+                    + (LastConnectError is { } last ? $"; last connect attempt: {last.Message}" : string.Empty)));
+        }
+        catch (Exception ex)
+        {
+            Log.CallbackFailed(_logger, ex);
         }
     }
 
-    public void OnNotification(EventType type, KeeperState state, string? serverPath)
+    // ------------------------------------------------------------------ IConnectionEvents
+
+    void IConnectionEvents.OnNotification(in WatcherEvent notification)
     {
-        if (serverPath is null)
+        if (notification.Path is not { } serverPath)
         {
             return;
         }
 
-        var watchers = Watches.Materialize(type, serverPath);
-        if (watchers is null)
+        var watchers = Watches.Materialize(notification.Type, serverPath);
+        if (watchers is null || _context.Chroot.ToClientPath(serverPath) is not { } clientPath)
         {
             return;
         }
 
-        var clientPath = ToClientPath(serverPath);
-        if (clientPath is null)
-        {
-            return;
-        }
-
-        Dispatcher.Post(watchers, new WatchedEvent(type, state, clientPath));
+        Dispatcher.Post(watchers, new WatchedEvent(notification.Type, notification.State, clientPath));
     }
 
-    /// <summary>Strips the chroot; null when the path is outside it.</summary>
-    public string? ToClientPath(string serverPath)
+    void IConnectionEvents.OnAuthFailed(Connection connection, ErrorCode error)
     {
-        var chroot = Chroot.Chroot;
-        if (chroot is null)
-        {
-            return serverPath;
-        }
-
-        if (serverPath == chroot)
-        {
-            return "/";
-        }
-
-        return serverPath.Length > chroot.Length && serverPath.StartsWith(chroot, StringComparison.Ordinal) && serverPath[chroot.Length] == '/'
-            ? serverPath[chroot.Length..]
-            : null;
-    }
-
-    public void OnAuthFailed(Connection connection, ErrorCode error)
-    {
-        Log.AuthFailed(_logger, "(see AddAuth)");
-        Fail(new AuthFailedException(null, $"authentication failed ({error}); the session is unusable"));
+        Log.AuthFailed(_logger, string.Join(",", _auth.Select(a => a.Scheme).Distinct()));
+        Fail(new AuthFailedException(null, $"the server refused the session's credentials ({error}); the session is unusable"));
         connection.Abort(new IOException("authentication failed"));
         EndAllWatches(KeeperState.AuthFailed);
         SetState(ConnectionState.Lost, KeeperState.AuthFailed, null);
     }
 
-    public void OnSetWatchesFailed(ErrorCode error) => Log.SetWatchesFailed(_logger, error);
+    void IConnectionEvents.OnClosed(Connection connection, Exception reason) => _pipeline.Detach(connection);
 
-    public void OnProtocolError(Connection connection, Exception error) => Log.ProtocolError(_logger, connection.Server.ToString(), error.Message);
+    // ------------------------------------------------------------------ closing
 
-    /// <summary>Closes the session on the server (ephemeral nodes go at once), then stops everything.</summary>
-    public async Task CloseAsync(Func<CancellationToken, Task> sendCloseSession, CancellationToken cancellationToken)
+    /// <summary>Closes the session on the server (ephemeral nodes go at once), then stops everything. Idempotent.</summary>
+    public Task CloseAsync(CancellationToken cancellationToken)
     {
         lock (_stateLock)
         {
-            if (_closing || _closeRequested)
-            {
-                return;
-            }
-
-            _closeRequested = true;
+            _closeTask ??= CloseCoreAsync(cancellationToken);
+            return _closeTask;
         }
+    }
 
-        if (_current is not null)
+    private async Task CloseCoreAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var closed = new ObjectDisposedException(nameof(ZooKeeperClient), "The ZooKeeper client is closed.");
+        if (_current is { IsClosed: false } && State == ConnectionState.Connected)
         {
+            var request = PendingRequest<bool, NoReply>.Rent(runContinuationsAsynchronously: true);
+            var body = new EmptyRequest(OpCode.CloseSession);
+            var placement = _pipeline.Submit(ref body, request, thenRefuse: closed);
             try
             {
-                using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                cts.CancelAfter(TimeSpan.FromSeconds(Math.Min(5, Options.SessionTimeout.TotalSeconds)));
-                await sendCloseSession(cts.Token).ConfigureAwait(false);
+                var reply = Finish(placement, request, null, CancellationToken.None).AsTask();
+                await reply.WaitAsync(TimeSpan.FromSeconds(Math.Min(5, Options.SessionTimeout.TotalSeconds)), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is ZooKeeperException or OperationCanceledException)
+            catch (Exception ex) when (ex is ZooKeeperException or TimeoutException or OperationCanceledException or ObjectDisposedException)
             {
-                // The session ends on the server by itself after its timeout.
+                // The server ends the session by itself after its timeout.
             }
         }
 
-        Task? loop;
-        lock (_stateLock)
-        {
-            _closing = true;
-            loop = _loop;
-            _fatal ??= new ObjectDisposedException(nameof(ZooKeeperClient), "The ZooKeeper client is closed.");
-            _connected.TrySetException(_fatal);
-            _connected.Task.Exception?.Handle(_ => true);
-        }
-
+        Fail(closed);
         _shutdown.Cancel();
-        _current?.Abort(new ObjectDisposedException(nameof(ZooKeeperClient), "The ZooKeeper client is closed."));
-        if (loop is not null)
+        _current?.Abort(closed);
+        if (_started)
         {
-            await loop.ConfigureAwait(false);
+            await _sendLoopExited.Task.ConfigureAwait(false);
+            _timer.Stop();
         }
 
         Log.Closed(_logger, SessionId);
@@ -555,7 +353,7 @@ internal sealed class ZooKeeperSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await CloseAsync(static _ => Task.CompletedTask, CancellationToken.None).ConfigureAwait(false);
+        await CloseAsync(CancellationToken.None).ConfigureAwait(false);
         await Dispatcher.DisposeAsync().ConfigureAwait(false);
         _shutdown.Dispose();
     }

@@ -1,18 +1,22 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orleans.ZooKeeper.Client.Logging;
+using Orleans.ZooKeeper.Client.Session;
 
 namespace Orleans.ZooKeeper.Client.Watches;
 
 /// <summary>
-/// Delivers watch events and state changes to user callbacks on one loop, in the order the client saw them,
-/// so a slow or throwing callback never stalls or breaks the socket's read loop.
+/// Delivers watch events and state changes to user callbacks on one loop, one at a time, in the order the client
+/// saw them, so a slow or throwing callback never stalls or breaks the reader. Replies that arrive while events are
+/// still undelivered are completed on this loop too, after those events (their continuations then run on the thread
+/// pool), so a caller never sees new data before the watch event that announced its change.
 /// </summary>
 internal sealed class EventDispatcher : IAsyncDisposable
 {
     private readonly Channel<Item> _channel = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
     private readonly ILogger _logger;
     private readonly Task _loop;
+    private int _pending;
 
     [ThreadStatic]
     private static bool _onLoop;
@@ -23,11 +27,26 @@ internal sealed class EventDispatcher : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    public void Post(List<Action<WatchedEvent>> watchers, WatchedEvent e) => _channel.Writer.TryWrite(new Item(watchers, null, e, null));
+    /// <summary>True while anything posted has not finished running.</summary>
+    public bool HasPending => Volatile.Read(ref _pending) > 0;
 
-    public void Post(Action<WatchedEvent> watcher, WatchedEvent e) => _channel.Writer.TryWrite(new Item(null, watcher, e, null));
+    public void Post(List<Action<WatchedEvent>> watchers, WatchedEvent e) => Write(new Item(watchers, null, e, null, null));
 
-    public void Post(Action action) => _channel.Writer.TryWrite(new Item(null, null, null, action));
+    public void Post(Action<WatchedEvent> watcher, WatchedEvent e) => Write(new Item(null, watcher, e, null, null));
+
+    public void Post(Action action) => Write(new Item(null, null, null, action, null));
+
+    public void PostCompletion(PendingRequest request) => Write(new Item(null, null, null, null, request));
+
+    private void Write(Item item)
+    {
+        Interlocked.Increment(ref _pending);
+        if (!_channel.Writer.TryWrite(item))
+        {
+            Interlocked.Decrement(ref _pending);
+            item.Completion?.Complete(forceAsync: true); // closing: still hand the reply over
+        }
+    }
 
     private async Task RunAsync()
     {
@@ -36,28 +55,7 @@ internal sealed class EventDispatcher : IAsyncDisposable
             _onLoop = true;
             try
             {
-                if (item.Action is not null)
-                {
-                    item.Action();
-                }
-                else if (item.Single is not null)
-                {
-                    item.Single(item.Event!);
-                }
-                else if (item.Many is not null)
-                {
-                    foreach (var w in item.Many)
-                    {
-                        try
-                        {
-                            w(item.Event!);
-                        }
-                        catch (Exception ex)
-                        {
-                            Log.CallbackFailed(_logger, ex);
-                        }
-                    }
-                }
+                Run(item);
             }
             catch (Exception ex)
             {
@@ -66,6 +64,37 @@ internal sealed class EventDispatcher : IAsyncDisposable
             finally
             {
                 _onLoop = false;
+                Interlocked.Decrement(ref _pending);
+            }
+        }
+    }
+
+    private void Run(in Item item)
+    {
+        if (item.Completion is not null)
+        {
+            item.Completion.Complete(forceAsync: true);
+        }
+        else if (item.Action is not null)
+        {
+            item.Action();
+        }
+        else if (item.Single is not null)
+        {
+            item.Single(item.Event!);
+        }
+        else if (item.Many is not null)
+        {
+            foreach (var w in item.Many)
+            {
+                try
+                {
+                    w(item.Event!);
+                }
+                catch (Exception ex)
+                {
+                    Log.CallbackFailed(_logger, ex);
+                }
             }
         }
     }
@@ -80,5 +109,5 @@ internal sealed class EventDispatcher : IAsyncDisposable
         }
     }
 
-    private readonly record struct Item(List<Action<WatchedEvent>>? Many, Action<WatchedEvent>? Single, WatchedEvent? Event, Action? Action);
+    private readonly record struct Item(List<Action<WatchedEvent>>? Many, Action<WatchedEvent>? Single, WatchedEvent? Event, Action? Action, PendingRequest? Completion);
 }

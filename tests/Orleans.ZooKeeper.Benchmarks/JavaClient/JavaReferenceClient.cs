@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Orleans.ZooKeeper.Testing;
 
 namespace Orleans.ZooKeeper.Benchmarks.JavaClient;
 
@@ -20,6 +21,58 @@ public sealed record JavaRunResult(string Op, string Mode, int Count, TimeSpan E
     public double CpuMicrosPerOp => Count > 0 ? Cpu.TotalMicroseconds / Count : double.NaN;
 }
 
+/// <summary>
+/// TLS settings of the Java reference client: it then connects with ZooKeeper's Netty socket
+/// (<c>zookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty</c>, <c>zookeeper.client.secure=true</c>)
+/// to a server's secure port (<see cref="ZooKeeperServerProcess.SecureConnectString"/>). It verifies the server's host
+/// name (127.0.0.1 must be in the certificate's SAN, as in <see cref="TestCertificates.Server"/>).
+/// </summary>
+/// <param name="TrustStorePemPath">CA certificate(s) as PEM (<c>zookeeper.ssl.trustStore.location</c>, type PEM), e.g. <see cref="TestCertificates.Ca"/>.</param>
+public sealed record JavaClientTlsOptions(string TrustStorePemPath)
+{
+    /// <summary>
+    /// Key and certificate chain as one PEM file (<c>zookeeper.ssl.keyStore.location</c>, type PEM) for servers with
+    /// client auth, e.g. <see cref="TestLeafCertificate.KeyStorePemPath"/> of <see cref="TestCertificates.Client"/>; null for none.
+    /// </summary>
+    public string? KeyStorePemPath { get; init; }
+
+    /// <summary><c>zookeeper.ssl.keyStore.password</c> for an encrypted key (not PBES2: ZooKeeper 3.8 cannot read it); null for none.</summary>
+    public string? KeyStorePassword { get; init; }
+
+    /// <summary>
+    /// TLS versions the client offers (<c>zookeeper.ssl.protocol</c>, <c>zookeeper.ssl.enabledProtocols</c>, and the
+    /// harness's cipher suites for them as <c>zookeeper.ssl.ciphersuites</c>); default TLS 1.2, the Java client's default.
+    /// </summary>
+    public ZooKeeperTlsProtocols Protocols { get; init; } = ZooKeeperTlsProtocols.Tls12;
+
+    /// <summary>The <c>-D</c> JVM arguments for these settings.</summary>
+    public IReadOnlyList<string> ToJvmArguments()
+    {
+        var args = new List<string>
+        {
+            "-Dzookeeper.client.secure=true",
+            "-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty",
+            "-Dzookeeper.ssl.trustStore.location=" + Path.GetFullPath(TrustStorePemPath),
+            "-Dzookeeper.ssl.trustStore.type=PEM",
+            "-Dzookeeper.ssl.protocol=" + (Protocols.HasFlag(ZooKeeperTlsProtocols.Tls13) ? "TLSv1.3" : "TLSv1.2"),
+            "-Dzookeeper.ssl.enabledProtocols=" + ZooKeeperServerTlsOptions.GetProtocolNames(Protocols),
+            "-Dzookeeper.ssl.ciphersuites=" + string.Join(',', ZooKeeperServerTlsOptions.GetDefaultCipherSuites(Protocols)),
+        };
+        if (KeyStorePemPath is not null)
+        {
+            args.Add("-Dzookeeper.ssl.keyStore.location=" + Path.GetFullPath(KeyStorePemPath));
+            args.Add("-Dzookeeper.ssl.keyStore.type=PEM");
+        }
+
+        if (KeyStorePassword is not null)
+        {
+            args.Add("-Dzookeeper.ssl.keyStore.password=" + KeyStorePassword);
+        }
+
+        return args;
+    }
+}
+
 /// <summary>The Java reference client failed, answered with an error, or its process died.</summary>
 public sealed class JavaReferenceClientException : Exception
 {
@@ -32,11 +85,12 @@ public sealed class JavaReferenceClientException : Exception
 
 /// <summary>
 /// Drives the official Java ZooKeeper client (java/ZkJavaBench.java) in a child JVM over stdin/stdout.
-/// One command at a time; every method is serialized. Start with <see cref="StartAsync"/>.
+/// One command at a time; every method is serialized. Start with <see cref="StartAsync(string, int, string, CancellationToken)"/>.
 /// </summary>
 /// <remarks>
 /// Requires javac/java (JAVA_HOME/bin or PATH) and Debian's zookeeper package
-/// (/usr/share/java/zookeeper.jar, /usr/share/java/slf4j-nop.jar).
+/// (/usr/share/java/zookeeper.jar, /usr/share/java/slf4j-nop.jar; with TLS also
+/// <see cref="ZooKeeperInstallation.NettyTlsJars"/>).
 /// A cancelled command leaves the line protocol out of step, so cancellation kills the JVM and
 /// the client is unusable afterwards.
 /// </remarks>
@@ -60,9 +114,10 @@ public sealed class JavaReferenceClient : IAsyncDisposable
     private bool _broken;
     private bool _disposed;
 
-    private JavaReferenceClient(Process process)
+    private JavaReferenceClient(Process process, JavaClientTlsOptions? tls)
     {
         _process = process;
+        Tls = tls;
     }
 
     /// <summary>Operating-system id of the JVM process.</summary>
@@ -71,17 +126,45 @@ public sealed class JavaReferenceClient : IAsyncDisposable
     /// <summary>Session id reported after connecting, e.g. "0x100000abc0000".</summary>
     public string SessionId { get; private set; } = "";
 
+    /// <summary>The TLS settings the client was started with; null for a plain connection (NIO socket, the Java default).</summary>
+    public JavaClientTlsOptions? Tls { get; }
+
     /// <summary>
     /// Compiles ZkJavaBench.java into <paramref name="workDir"/>/java-classes, starts the JVM and connects
     /// it to <paramref name="connectString"/> (waits up to 30 s for SyncConnected).
     /// </summary>
-    public static async Task<JavaReferenceClient> StartAsync(string connectString, int sessionTimeoutMs, string workDir, CancellationToken ct)
+    public static Task<JavaReferenceClient> StartAsync(string connectString, int sessionTimeoutMs, string workDir, CancellationToken ct) =>
+        StartAsync(connectString, sessionTimeoutMs, workDir, tls: null, ct);
+
+    /// <summary>
+    /// As <see cref="StartAsync(string, int, string, CancellationToken)"/>; with <paramref name="tls"/> the client connects
+    /// over TLS (Netty socket), so <paramref name="connectString"/> must name secure ports.
+    /// </summary>
+    public static async Task<JavaReferenceClient> StartAsync(
+        string connectString,
+        int sessionTimeoutMs,
+        string workDir,
+        JavaClientTlsOptions? tls,
+        CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectString);
         ArgumentException.ThrowIfNullOrWhiteSpace(workDir);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sessionTimeoutMs);
         EnsureNoWhitespace(connectString, nameof(connectString));
-        foreach (var jar in new[] { ZooKeeperJar, Slf4jNopJar })
+        var jars = new List<string> { ZooKeeperJar, Slf4jNopJar };
+        if (tls is not null)
+        {
+            jars.AddRange(ZooKeeperInstallation.NettyTlsJars);
+            foreach (var file in new[] { tls.TrustStorePemPath, tls.KeyStorePemPath })
+            {
+                if (file is not null && !File.Exists(file))
+                {
+                    throw new JavaReferenceClientException($"TLS store {file} not found.");
+                }
+            }
+        }
+
+        foreach (var jar in jars)
         {
             if (!File.Exists(jar))
             {
@@ -106,12 +189,17 @@ public sealed class JavaReferenceClient : IAsyncDisposable
             WorkingDirectory = classesDir,
         };
         psi.ArgumentList.Add("-Xmx512m");
+        foreach (var arg in tls?.ToJvmArguments() ?? [])
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
         psi.ArgumentList.Add("-cp");
-        psi.ArgumentList.Add(string.Join(':', classesDir, ZooKeeperJar, Slf4jNopJar));
+        psi.ArgumentList.Add(string.Join(':', jars.Prepend(classesDir)));
         psi.ArgumentList.Add(MainClass);
 
         var process = new Process { StartInfo = psi };
-        var client = new JavaReferenceClient(process);
+        var client = new JavaReferenceClient(process, tls);
         process.ErrorDataReceived += (_, e) => client.OnStderr(e.Data);
         if (!process.Start())
         {

@@ -16,6 +16,11 @@
 // Only reply lines go to stdout; diagnostics (connection state changes) go to stderr.
 // Compile: javac -cp /usr/share/java/zookeeper.jar -d DIR ZkJavaBench.java
 // Run:     java -Xmx512m -cp DIR:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-nop.jar ZkJavaBench
+// TLS:     no code change: the client reads its TLS settings from system properties. Add
+//          -Dzookeeper.client.secure=true -Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty
+//          -Dzookeeper.ssl.trustStore.location=CA.pem -Dzookeeper.ssl.trustStore.type=PEM (JavaClientTlsOptions in
+//          JavaReferenceClient.cs), put /usr/share/java/netty-codec.jar, netty-resolver.jar and
+//          netty-transport-native-unix-common.jar on -cp, and connect to the server's secure port.
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

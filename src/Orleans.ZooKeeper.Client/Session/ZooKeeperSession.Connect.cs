@@ -1,0 +1,207 @@
+using Orleans.ZooKeeper.Client.Logging;
+using Orleans.ZooKeeper.Client.Proto;
+using Orleans.ZooKeeper.Client.Transport;
+
+namespace Orleans.ZooKeeper.Client.Session;
+
+/// <summary>The send thread: connect (round-robin, backoff), handshake, prime, write until the connection drops, repeat.</summary>
+internal sealed partial class ZooKeeperSession
+{
+    private long _sessionId;
+    private byte[] _password = new byte[ConnectRequest.PasswordLength];
+    private bool _seenReadWriteServer;
+    private Exception? _lastConnectError;
+
+    /// <summary>One TCP connect + TLS + session handshake attempt: the option, else the session timeout ÷ servers, within 1..10 s.</summary>
+    public TimeSpan ConnectTimeout => Options.ConnectTimeout
+        ?? TimeSpan.FromMilliseconds(Math.Clamp(Options.SessionTimeout.TotalMilliseconds / _servers.Count, 1000, 10_000));
+
+    private void SendLoop()
+    {
+        var token = _shutdown.Token;
+        var failures = 0;
+        try
+        {
+            while (!token.IsCancellationRequested && _pipeline.Fatal is null)
+            {
+                if (failures > 0 && failures % _servers.Count == 0)
+                {
+                    // Every server failed once: back off (with jitter) before the next round.
+                    var round = failures / _servers.Count;
+                    var delay = Math.Min(Options.ReconnectBackoff.TotalMilliseconds, 50 * Math.Pow(2, Math.Min(round - 1, 20)));
+                    delay = delay / 2 + (Random.Shared.NextDouble() * delay / 2);
+                    if (token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(delay)))
+                    {
+                        break;
+                    }
+                }
+
+                var connection = TryConnect(_servers.Next(), ref failures);
+                if (connection is null || !Activate(connection))
+                {
+                    continue;
+                }
+
+                connection.RunWriter();
+                var reason = connection.Closed.GetAwaiter().GetResult();
+                lock (_stateLock)
+                {
+                    if (ReferenceEquals(_current, connection))
+                    {
+                        _current = null;
+                    }
+                }
+
+                if (token.IsCancellationRequested || _pipeline.Fatal is not null)
+                {
+                    break;
+                }
+
+                Log.ConnectionLost(_logger, connection.Server.ToString(), connection.SessionId, reason.Message);
+                SetState(ConnectionState.Suspended, KeeperState.Disconnected, null);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Never expected; the session cannot go on without its send thread.
+            Log.CallbackFailed(_logger, ex);
+            Fail(new ConnectionLossException(null, "the ZooKeeper client's send thread failed: " + ex.Message, ex));
+        }
+        finally
+        {
+            _sendLoopExited.TrySetResult();
+        }
+    }
+
+    /// <summary>Opens a transport and runs the handshake; null (after noting why) when it did not give a usable connection.</summary>
+    private Connection? TryConnect(ServerAddress server, ref int failures)
+    {
+        var timeout = ConnectTimeout;
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        attempt.CancelAfter(timeout);
+        TransportStream? transport = null;
+        try
+        {
+            transport = _connector.Connect(server, attempt.Token);
+            var sessionId = _seenReadWriteServer ? SessionId : 0;
+            var request = new ConnectRequest(LastZxid, (int)Options.SessionTimeout.TotalMilliseconds, sessionId, sessionId == 0 ? new byte[ConnectRequest.PasswordLength] : _password, Options.CanBeReadOnly);
+            ConnectResponse response;
+            try
+            {
+                response = Handshake.Perform(transport.Stream, request);
+            }
+            catch (Exception ex) when (ex is IOException or ProtocolException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            {
+                throw new ConnectAttemptException(server, attempt.IsCancellationRequested
+                    ? $"no answer to the session handshake within the connect timeout ({timeout.TotalMilliseconds:0} ms)"
+                    : "session handshake failed: " + ex.Message, ex);
+            }
+
+            if (!transport.EndDeadline())
+            {
+                throw new ConnectAttemptException(server, $"no answer to the session handshake within the connect timeout ({timeout.TotalMilliseconds:0} ms)", null);
+            }
+
+            if (response.IsRefused)
+            {
+                throw new ConnectAttemptException(server, response.Refusal == ErrorCode.NotReadOnly
+                    ? "the server is read-only (it has lost its quorum) and ZooKeeperClientOptions.CanBeReadOnly is off"
+                    : $"the server refused the session ({response.Refusal})", null);
+            }
+
+            if (response.IsExpired)
+            {
+                transport.Dispose();
+                OnExpired();
+                return null;
+            }
+
+            var connection = new Connection(transport, response, _context, this);
+            transport = null;
+            Volatile.Write(ref _lastConnectError, null);
+            failures = 0;
+            return connection;
+        }
+        catch (ConnectAttemptException ex)
+        {
+            transport?.Dispose();
+            if (_shutdown.IsCancellationRequested)
+            {
+                return null;
+            }
+
+            failures++;
+            Volatile.Write(ref _lastConnectError, ex);
+            Log.ConnectFailed(_logger, server.ToString(), ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Makes a handshaken connection the live one: start reading, prime it in FIFO order, announce CONNECTED.</summary>
+    private bool Activate(Connection connection)
+    {
+        var previous = SessionId;
+        if (previous != 0 && previous != connection.SessionId)
+        {
+            // Only after a read-only session: the first read-write server gives a new session (as the Java client does).
+            Log.NewSessionAfterReadOnly(_logger, previous, connection.SessionId);
+        }
+
+        Interlocked.Exchange(ref _sessionId, connection.SessionId);
+        _password = connection.Password;
+        _seenReadWriteServer |= !connection.IsReadOnly;
+        connection.StartReader();
+
+        List<AuthInfo> credentials;
+        lock (_stateLock)
+        {
+            credentials = [.. _auth];
+        }
+
+        if (!_pipeline.Prime(connection, credentials, Watches.Snapshot(), LastZxid))
+        {
+            connection.Abort(new IOException("the connection closed while it was being primed"));
+            return false;
+        }
+
+        lock (_stateLock)
+        {
+            if (_closeTask is not null && _shutdown.IsCancellationRequested)
+            {
+                connection.Abort(new ObjectDisposedException(nameof(ZooKeeperClient)));
+                return false;
+            }
+
+            _current = connection;
+        }
+
+        Log.Connected(_logger, connection.Server.ToString(), connection.SessionId, connection.NegotiatedTimeoutMs, connection.IsReadOnly ? " (read-only)" : string.Empty);
+        SetState(ConnectionState.Connected, connection.IsReadOnly ? KeeperState.ConnectedReadOnly : KeeperState.SyncConnected, connection.Server.ToString());
+        if (connection.IsReadOnly)
+        {
+            StartReadWriteSearch(connection);
+        }
+
+        return true;
+    }
+
+    private void OnExpired()
+    {
+        var expiredId = SessionId;
+        Log.SessionExpired(_logger, expiredId);
+        Interlocked.Exchange(ref _sessionId, 0);
+        _password = new byte[ConnectRequest.PasswordLength];
+        _seenReadWriteServer = false;
+        if (!Options.ReconnectAfterExpiry)
+        {
+            Fail(new SessionExpiredException(null, $"session 0x{expiredId:x} expired and ZooKeeperClientOptions.ReconnectAfterExpiry is off"));
+        }
+        else
+        {
+            _pipeline.FailQueued(request => new SessionExpiredException(request.Path, $"session 0x{expiredId:x} expired before the request was sent; it was not applied"));
+        }
+
+        EndAllWatches(KeeperState.Expired);
+        SetState(ConnectionState.Lost, KeeperState.Expired, null);
+    }
+}
