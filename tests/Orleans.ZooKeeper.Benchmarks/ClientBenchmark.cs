@@ -72,6 +72,7 @@ internal static class ClientBenchmark
         new("pipelined getData", "getData", "pipelined", 20_000),
         new("sync setData", "setData", "sync", 2_000),
         new("sync getData", "getData", "sync", 2_000),
+        new("TLS pipelined setData", "setData", "pipelined", 20_000, Tls: true),
     ];
 
     public static async Task<int> RunAsync(ClientBenchmarkOptions options, CancellationToken ct)
@@ -87,18 +88,42 @@ internal static class ClientBenchmark
         try
         {
             // forceSync=no is the harness default (ZooKeeperServerOptions.ForceSync = false); full JIT on the server.
-            var serverOptions = new ZooKeeperServerOptions { FastStartupJvm = false, ForceSync = false };
+            // The TLS row uses the same server's secure port (Netty), TLS 1.3 for both clients, trusting the test CA.
+            var certificates = TestCertificates.Shared;
+            var serverOptions = new ZooKeeperServerOptions
+            {
+                FastStartupJvm = false,
+                ForceSync = false,
+                Tls = certificates.CreateServerTlsOptions(ZooKeeperTlsClientAuth.None, ZooKeeperTlsProtocols.Tls13),
+            };
             await using var server = await ZooKeeperServer.StartNewAsync(serverOptions, ct);
             var serverVersion = await ServerVersionAsync(server, ct);
 
-            await using var java = await JavaReferenceClient.StartAsync(server.ConnectString, (int)SessionTimeout.TotalMilliseconds, workDir, ct);
+            await using var javaPlain = await JavaReferenceClient.StartAsync(server.ConnectString, (int)SessionTimeout.TotalMilliseconds, workDir, ct);
+            var javaTls = new JavaClientTlsOptions(certificates.Ca.CertificatePemPath) { Protocols = ZooKeeperTlsProtocols.Tls13 };
+            await using var javaSecure = await JavaReferenceClient.StartAsync(server.SecureConnectString, (int)SessionTimeout.TotalMilliseconds, Path.Combine(workDir, "tls"), javaTls, ct);
             var ourOptions = new ZooKeeperClientOptions
             {
                 ConnectString = server.ConnectString,
                 SessionTimeout = SessionTimeout,
                 RunContinuationsAsynchronously = options.AsyncContinuations,
             };
-            await using var ours = await OurClientRunner.StartAsync(ourOptions, OurRoot + "/data", payload, maxCount, ct);
+            await using var oursPlain = await OurClientRunner.StartAsync(ourOptions, OurRoot + "/data", payload, maxCount, ct);
+            var ourTlsOptions = new ZooKeeperClientOptions
+            {
+                ConnectString = server.SecureConnectString,
+                SessionTimeout = SessionTimeout,
+                RunContinuationsAsynchronously = options.AsyncContinuations,
+            }.UseTls(t =>
+            {
+                t.CaCertificatesFile = certificates.Ca.CertificatePemPath;
+                t.EnabledProtocols = System.Security.Authentication.SslProtocols.Tls13;
+            });
+            await using var oursSecure = await OurClientRunner.StartAsync(ourTlsOptions, OurRoot + "/tls-data", payload, maxCount, ct);
+            var ours = oursPlain;
+            var java = javaPlain;
+            (OurClientRunner Ours, JavaReferenceClient Java, string JavaData) For(Row row)
+                => row.Tls ? (oursSecure, javaSecure, JavaRoot + "/tls-data") : (oursPlain, javaPlain, JavaRoot + "/data");
 
             PrintNotes(options, server, serverOptions, serverVersion, java, ours, await JavaVersionAsync(ct));
 
@@ -107,15 +132,16 @@ internal static class ClientBenchmark
             foreach (var row in Rows)
             {
                 var n = Math.Max(1, row.Count / WarmupDivisor);
-                await ours.RunAsync(row.Op, row.Mode, n, OurRoot + "/warmup", ct);
-                await java.RunAsync(row.Op, row.Mode, n, PayloadBytes, JavaDataOrCreateBase(row, JavaRoot + "/warmup"), ct);
+                var (o, j, data) = For(row);
+                await o.RunAsync(row.Op, row.Mode, n, OurRoot + "/warmup", ct);
+                await j.RunAsync(row.Op, row.Mode, n, PayloadBytes, DataOrCreateBase(row, data, JavaRoot + "/warmup"), ct);
             }
 
             await ours.CleanupAsync(OurRoot + "/warmup", ct);
             await java.CleanupAsync(JavaRoot + "/warmup", ct);
 
             // ---- timed rounds
-            int[] benchmarkPids = [Environment.ProcessId, server.Pid, java.ProcessId];
+            int[] benchmarkPids = [Environment.ProcessId, server.Pid, javaPlain.ProcessId, javaSecure.ProcessId];
             var load0 = HostLoad.Sample(benchmarkPids);
             var ourSamples = Rows.Select(_ => new List<RunSample>()).ToArray();
             var javaSamples = Rows.Select(_ => new List<RunSample>()).ToArray();
@@ -128,22 +154,23 @@ internal static class ClientBenchmark
                 for (var r = 0; r < Rows.Length; r++)
                 {
                     var row = Rows[r];
+                    var (ourRunner, javaRunner, javaData) = For(row);
                     RunSample o, j;
                     if (oursFirst)
                     {
-                        o = await ours.RunAsync(row.Op, row.Mode, row.Count, ourCreateBase, ct);
-                        j = ToSample(await java.RunAsync(row.Op, row.Mode, row.Count, PayloadBytes, JavaDataOrCreateBase(row, javaCreateBase), ct));
+                        o = await ourRunner.RunAsync(row.Op, row.Mode, row.Count, ourCreateBase, ct);
+                        j = ToSample(await javaRunner.RunAsync(row.Op, row.Mode, row.Count, PayloadBytes, DataOrCreateBase(row, javaData, javaCreateBase), ct));
                     }
                     else
                     {
-                        j = ToSample(await java.RunAsync(row.Op, row.Mode, row.Count, PayloadBytes, JavaDataOrCreateBase(row, javaCreateBase), ct));
-                        o = await ours.RunAsync(row.Op, row.Mode, row.Count, ourCreateBase, ct);
+                        j = ToSample(await javaRunner.RunAsync(row.Op, row.Mode, row.Count, PayloadBytes, DataOrCreateBase(row, javaData, javaCreateBase), ct));
+                        o = await ourRunner.RunAsync(row.Op, row.Mode, row.Count, ourCreateBase, ct);
                     }
 
                     ourSamples[r].Add(o);
                     javaSamples[r].Add(j);
                     Console.WriteLine(Invariant(
-                        $"  {row.Name,-18} ours {o.OpsPerSecond,8:F0} ops/s {o.CpuMicrosPerOp,6:F1} µs/op | Java {j.OpsPerSecond,8:F0} ops/s {j.CpuMicrosPerOp,6:F1} µs/op{ErrorNote(o, j)}"));
+                        $"  {row.Name,-22} ours {o.OpsPerSecond,8:F0} ops/s {o.CpuMicrosPerOp,6:F1} µs/op | Java {j.OpsPerSecond,8:F0} ops/s {j.CpuMicrosPerOp,6:F1} µs/op{ErrorNote(o, j)}"));
                 }
 
                 // Keep the server's tree small: the create parents of this round go now.
@@ -163,8 +190,10 @@ internal static class ClientBenchmark
             }
 
             await ours.CleanupAsync(OurRoot + "/alloc", ct);
-            await ours.CleanupDataAsync(ct);
-            await java.CleanupAsync(JavaRoot + "/data", ct);
+            await oursPlain.CleanupDataAsync(ct);
+            await oursSecure.CleanupDataAsync(ct);
+            await javaPlain.CleanupAsync(JavaRoot + "/data", ct);
+            await javaSecure.CleanupAsync(JavaRoot + "/tls-data", ct);
 
             // ---- report
             var totalErrors = ourSamples.Concat(javaSamples).SelectMany(s => s).Sum(s => s.Errors) + allocations.Sum(a => a.Errors);
@@ -177,18 +206,22 @@ internal static class ClientBenchmark
             }
 
             Console.WriteLine();
-            const string Header = "row                        | ours ops/s | Java ops/s | ours ÷ Java | ours CPU µs/op | Java CPU µs/op";
+            const string Header = "row                            | ours ops/s | Java ops/s | ours ÷ Java | ours CPU µs/op | Java CPU µs/op";
             Console.WriteLine(Header);
             Console.WriteLine(new string('-', Header.Length));
             var minRatio = double.PositiveInfinity;
+            var maxCpuRatio = 0.0;
             for (var r = 0; r < Rows.Length; r++)
             {
                 var ourOps = Median(ourSamples[r].Select(s => s.OpsPerSecond));
                 var javaOps = Median(javaSamples[r].Select(s => s.OpsPerSecond));
                 var ratio = ourOps / javaOps;
                 minRatio = Math.Min(minRatio, ratio);
+                var ourCpu = Median(ourSamples[r].Select(s => s.CpuMicrosPerOp));
+                var javaCpu = Median(javaSamples[r].Select(s => s.CpuMicrosPerOp));
+                maxCpuRatio = Math.Max(maxCpuRatio, ourCpu / javaCpu);
                 Console.WriteLine(Invariant(
-                    $"{Rows[r].Name + " (" + Rows[r].Count.ToString("N0", CultureInfo.InvariantCulture) + ")",-26} | {ourOps,10:F0} | {javaOps,10:F0} | {ratio,11:F2} | {Median(ourSamples[r].Select(s => s.CpuMicrosPerOp)),14:F1} | {Median(javaSamples[r].Select(s => s.CpuMicrosPerOp)),14:F1}"));
+                    $"{Rows[r].Name + " (" + Rows[r].Count.ToString("N0", CultureInfo.InvariantCulture) + ")",-30} | {ourOps,10:F0} | {javaOps,10:F0} | {ratio,11:F2} | {ourCpu,14:F1} | {javaCpu,14:F1}"));
             }
 
             Console.WriteLine();
@@ -202,6 +235,7 @@ internal static class ClientBenchmark
                 Console.WriteLine($"WARNING: {totalErrors} operation(s) failed with a ZooKeeper error; their rows are not comparable.");
             }
 
+            Console.WriteLine(Invariant($"max cpu ratio: {maxCpuRatio:F2}"));
             Console.WriteLine(Invariant($"min ratio: {minRatio:F2}"));
             return totalErrors > 0 ? 1 : 0;
         }
@@ -211,8 +245,8 @@ internal static class ClientBenchmark
         }
     }
 
-    /// <summary>setData/getData rows of the Java driver rotate over {basePath}/n0..n999; one shared node set is enough.</summary>
-    private static string JavaDataOrCreateBase(Row row, string createBase) => row.Op == "create" ? createBase : JavaRoot + "/data";
+    /// <summary>setData/getData rows of the Java driver rotate over {dataBase}/n0..n999 (one node set per Java client); creates go under <paramref name="createBase"/>.</summary>
+    private static string DataOrCreateBase(Row row, string dataBase, string createBase) => row.Op == "create" ? createBase : dataBase;
 
     private static RunSample ToSample(JavaRunResult r) => new(r.Count, r.Elapsed, r.Cpu, r.Errors);
 
@@ -234,7 +268,7 @@ internal static class ClientBenchmark
             $"server:  ZooKeeper {serverVersion} (Debian zookeeper 3.8.0 package), standalone on {server.ConnectString} (loopback), pid {server.Pid}, forceSync={(serverOptions.ForceSync ? "yes" : "no")} (transaction log not fsynced), tickTime {serverOptions.TickTime} ms, -Xmx{serverOptions.HeapMegabytes}m, full JIT; it shares the {Environment.ProcessorCount} cores with both clients; its CPU is in neither client's column"));
         Console.WriteLine(Invariant(
             $"ours:    {RuntimeInformation.FrameworkDescription}, GC {(GCSettings.IsServerGC ? "server" : "workstation")}{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : " concurrent")}, RunContinuationsAsynchronously={options.AsyncContinuations}, session 0x{ours.Client.SessionId:x}, pid {Environment.ProcessId}"));
-        Console.WriteLine($"Java:    official client {JavaReferenceClient.ZooKeeperJar} (3.8.0) on {javaVersion}, -Xmx512m, session {java.SessionId}, pid {java.ProcessId}");
+        Console.WriteLine($"Java:    official client {JavaReferenceClient.ZooKeeperJar} (3.8.0) on {javaVersion}, -Xmx512m, session {java.SessionId}, pid {java.ProcessId}; the TLS row: a second Java client with ClientCnxnSocketNetty (zookeeper.client.secure=true), TLS 1.3");
         Console.WriteLine(Invariant(
             $"load:    payload {PayloadBytes} B, one session per client, setData/getData rotate over {OurClientRunner.NodeSet} nodes, each create round under a fresh parent (deleted after the round); {options.Rounds} timed round(s) after 1 warm-up"));
         Console.WriteLine("CPU:     ours = this process's Process.TotalProcessorTime delta (refreshed); Java = its process CPU (OperatingSystemMXBean.getProcessCpuTime);");
@@ -317,7 +351,7 @@ internal static class ClientBenchmark
         return "cpu model unknown";
     }
 
-    private sealed record Row(string Name, string Op, string Mode, int Count);
+    private sealed record Row(string Name, string Op, string Mode, int Count, bool Tls = false);
 
     /// <summary>Whole-host CPU (all CPUs, /proc/stat) and the CPU of given processes (/proc/PID/stat), in clock ticks.</summary>
     private readonly record struct HostLoad(long TotalTicks, long BusyTicks, long BenchmarkTicks)

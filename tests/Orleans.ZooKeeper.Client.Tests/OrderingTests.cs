@@ -213,3 +213,84 @@ public sealed class OrderingTests(SharedServerFixture fixture)
         }
     }
 }
+
+/// <summary>Queued requests leave the FIFO on their own deadline or cancellation, without disturbing the others.</summary>
+[Collection(SharedServerCollection.Name)]
+public sealed class QueueLeavingTests(SharedServerFixture fixture)
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Cancelled_and_timed_out_queued_requests_are_never_sent_and_the_rest_apply_in_order(bool asyncContinuations)
+    {
+        await using var proxy = new TcpProxy(fixture.Server.Port);
+        await using var direct = await Clients.ConnectAsync(fixture.Server.ConnectString);
+        await using var client = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions
+        {
+            ConnectString = proxy.ConnectString,
+            SessionTimeout = TimeSpan.FromSeconds(20),
+            DisconnectedRequestTimeout = TimeSpan.FromSeconds(2),
+            ReconnectBackoff = TimeSpan.FromMilliseconds(50),
+            RunContinuationsAsynchronously = asyncContinuations,
+        });
+        var node = Clients.UniquePath("leave");
+        await direct.CreateAsync(node);
+        var before = (await direct.ExistsAsync(node))!.Value.Version;
+
+        proxy.Block();
+        await Wait.UntilAsync(() => client.State == ConnectionState.Suspended);
+
+        // Early: A (will time out) interleaved with C (cancelled at once).
+        var (early, earlyCancelled) = Issue(client, node, "A", "C");
+        await Task.Delay(TimeSpan.FromMilliseconds(1200));
+
+        // Late: B (will be sent) interleaved with D (cancelled at once); B's deadline is ~1.2 s after A's.
+        var (late, lateCancelled) = Issue(client, node, "B", "D");
+
+        foreach (var task in earlyCancelled.Concat(lateCancelled))
+        {
+            var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task).WithTimeout();
+            Assert.Contains("before it was sent", cancelled.Message);
+        }
+
+        foreach (var task in early)
+        {
+            var expired = await Assert.ThrowsAsync<ConnectionLossException>(() => task).WithTimeout();
+            Assert.Contains("never sent", expired.Message);
+        }
+
+        Assert.All(late, t => Assert.False(t.IsCompleted, "a late request gave up with the early ones"));
+        proxy.Unblock();
+        var stats = await Task.WhenAll(late).WithTimeout();
+        for (var i = 0; i < stats.Length; i++)
+        {
+            Assert.Equal(before + i + 1, stats[i].Version);
+        }
+
+        var stored = await direct.GetDataAsync(node);
+        Assert.Equal(before + late.Count, stored.Stat.Version);
+        Assert.Equal("B9", Encoding.UTF8.GetString(stored.Data));
+        await direct.DeleteAsync(node);
+    }
+
+    private static (List<Task<Stat>> Kept, List<Task<Stat>> Cancelled) Issue(ZooKeeperClient client, string node, string kept, string cancelled)
+    {
+        var keptTasks = new List<Task<Stat>>();
+        var cancelledTasks = new List<Task<Stat>>();
+        var sources = new List<CancellationTokenSource>();
+        for (var i = 0; i < 10; i++)
+        {
+            keptTasks.Add(client.SetDataAsync(node, Encoding.UTF8.GetBytes(kept + i)).AsTask());
+            var cts = new CancellationTokenSource();
+            sources.Add(cts);
+            cancelledTasks.Add(client.SetDataAsync(node, Encoding.UTF8.GetBytes(cancelled + i), cancellationToken: cts.Token).AsTask());
+        }
+
+        foreach (var cts in sources)
+        {
+            cts.Cancel();
+        }
+
+        return (keptTasks, cancelledTasks);
+    }
+}

@@ -5,7 +5,7 @@ namespace Orleans.ZooKeeper.Client.Tests;
 public sealed class ReadOnlyModeTests
 {
     [Fact]
-    public async Task A_read_only_server_serves_reads_and_refuses_writes()
+    public async Task A_read_only_server_serves_reads_refuses_writes_and_the_client_moves_on_when_quorum_returns()
     {
         await using var ensemble = await ZooKeeperEnsemble.StartNewAsync(new ZooKeeperEnsembleOptions { ReadOnlyMode = true });
         var survivor = ensemble.Nodes[0];
@@ -18,19 +18,67 @@ public sealed class ReadOnlyModeTests
         await ensemble.KillNodeAsync(2);
         await survivor.WaitForModeAsync(ZooKeeperMode.ReadOnly, TimeSpan.FromSeconds(30));
 
-        // Without CanBeReadOnly the survivor refuses the session.
+        // Without CanBeReadOnly the survivor refuses the session, and the error says so.
         var strict = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectString = survivor.ConnectString, SessionTimeout = TimeSpan.FromSeconds(4) });
-        await Assert.ThrowsAsync<ConnectionLossException>(() => strict.WaitUntilConnectedAsync(TimeSpan.FromSeconds(2)));
+        var refused = await Assert.ThrowsAsync<ConnectionLossException>(() => strict.WaitUntilConnectedAsync(TimeSpan.FromSeconds(2)));
+        Assert.Contains("read-only", refused.Message);
+        Assert.Contains(survivor.ConnectString, refused.Message);
         Assert.Equal(ConnectionState.Lost, strict.State);
         await strict.DisposeAsync();
 
-        var options = new ZooKeeperClientOptions { ConnectString = survivor.ConnectString, SessionTimeout = TimeSpan.FromSeconds(4), CanBeReadOnly = true };
+        // The connect string lists every node: only the survivor answers, read-only.
+        var options = new ZooKeeperClientOptions { ConnectString = ensemble.ConnectString, SessionTimeout = TimeSpan.FromSeconds(4), CanBeReadOnly = true };
         await using var client = await ZooKeeperClient.ConnectAsync(options);
+        var states = new StateRecorder(client);
         Assert.Equal(ConnectionState.Connected, client.State);
         Assert.Equal(KeeperState.ConnectedReadOnly, client.KeeperState);
+        Assert.Equal(survivor.ConnectString, client.CurrentServer);
         Assert.Equal("before", Encoding.UTF8.GetString((await client.GetDataAsync("/ro")).Data));
         var ex = await Assert.ThrowsAsync<NotReadOnlyException>(async () => await client.SetDataAsync("/ro", "x"u8.ToArray()));
         Assert.Equal("/ro", ex.Path);
+        var readOnlySession = client.SessionId;
+
+        // Quorum returns: the client ends up read-write (a new session: it never saw a read-write server) and writes work.
+        await ensemble.RestartNodeAsync(1);
+        await ensemble.WaitForQuorumAsync(TimeSpan.FromSeconds(60));
+        await states.WaitForAsync(c => c.Any(x => x.KeeperState == KeeperState.SyncConnected), TimeSpan.FromSeconds(30));
+        Assert.Equal(KeeperState.SyncConnected, client.KeeperState);
+        await client.SetDataAsync("/ro", "after"u8.ToArray());
+        Assert.NotEqual(readOnlySession, client.SessionId);
+        Assert.DoesNotContain(states.Snapshot(), c => c.State == ConnectionState.Lost);
+    }
+
+    [Fact]
+    public async Task While_read_only_the_client_looks_for_a_read_write_server_and_moves_to_it()
+    {
+        await using var ensemble = await ZooKeeperEnsemble.StartNewAsync(new ZooKeeperEnsembleOptions { ReadOnlyMode = true });
+        await ensemble.KillNodeAsync(1);
+        await ensemble.KillNodeAsync(2);
+        var survivor = ensemble.Nodes[0];
+        await survivor.WaitForModeAsync(ZooKeeperMode.ReadOnly, TimeSpan.FromSeconds(30));
+
+        // A second, healthy server in the list (a separate standalone one: the survivor cannot lose its partition
+        // on loopback otherwise). The read-only survivor is tried first.
+        await using var healthy = await ZooKeeperServer.StartNewAsync();
+        var options = new ZooKeeperClientOptions
+        {
+            ConnectString = $"{survivor.ConnectString},{healthy.ConnectString}",
+            ShuffleServers = false,
+            SessionTimeout = TimeSpan.FromSeconds(4),
+            CanBeReadOnly = true,
+        };
+        await using var client = new ZooKeeperClient(options);
+        var states = new StateRecorder(client);
+        await client.ConnectAsync();
+        await states.WaitForAsync(c => c.Count(x => x.State == ConnectionState.Connected) >= 2, TimeSpan.FromSeconds(20), "connected read-only, then read-write");
+
+        var snapshot = states.Snapshot().Where(x => x.State == ConnectionState.Connected).ToList();
+        Assert.Equal(KeeperState.ConnectedReadOnly, snapshot[0].KeeperState);
+        Assert.Equal(survivor.ConnectString, snapshot[0].Server);
+        Assert.Equal(KeeperState.SyncConnected, snapshot[1].KeeperState);
+        Assert.Equal(healthy.ConnectString, snapshot[1].Server);
+        Assert.Equal(healthy.ConnectString, client.CurrentServer);
+        await client.CreateAsync("/moved", "rw"u8.ToArray());
     }
 }
 

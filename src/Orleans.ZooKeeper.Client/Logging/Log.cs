@@ -17,8 +17,8 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Warning, "ZooKeeper session 0x{SessionId:x} expired")]
     public static partial void SessionExpired(ILogger logger, long sessionId);
 
-    [LoggerMessage(5, LogLevel.Error, "ZooKeeper refused the session's credentials (schemes {Schemes}); the session is unusable")]
-    public static partial void AuthFailed(ILogger logger, string schemes);
+    [LoggerMessage(5, LogLevel.Error, "ZooKeeper refused the session's credentials ({Error}); the session is unusable")]
+    public static partial void AuthFailed(ILogger logger, ErrorCode error);
 
     [LoggerMessage(6, LogLevel.Error, "A ZooKeeper watch or state callback threw")]
     public static partial void CallbackFailed(ILogger logger, Exception exception);

@@ -54,7 +54,7 @@ internal sealed class RequestBacklog
         Count++;
     }
 
-    /// <summary>Unlinks a queued request (from anywhere in the list).</summary>
+    /// <summary>Unlinks a queued request (from anywhere in the list); the owner then marks it written or abandoned.</summary>
     public void Remove(PendingRequest request)
     {
         if (request.Stage != RequestStage.Queued)
@@ -82,6 +82,7 @@ internal sealed class RequestBacklog
 
         request.Next = null;
         request.Previous = null;
+        request.Stage = RequestStage.New; // no longer queued: a second Remove must not unlink anything
         Count--;
     }
 

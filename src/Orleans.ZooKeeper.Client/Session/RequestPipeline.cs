@@ -35,16 +35,19 @@ internal sealed class RequestPipeline
     private readonly RequestBacklog _backlog = new();
     private readonly ConnectionContext _context;
     private readonly long _queueTimeoutMs;
+    private readonly List<AuthInfo> _credentials;
     private Connection? _writable;
     private Exception? _fatal;
     private int _xid;
 
     /// <param name="context">Chroot and packet limit for serializing.</param>
     /// <param name="queueTimeout">How long a request may wait for a connection (zero: not at all).</param>
-    public RequestPipeline(ConnectionContext context, TimeSpan queueTimeout)
+    /// <param name="credentials">Credentials every connection starts with (replayed first).</param>
+    public RequestPipeline(ConnectionContext context, TimeSpan queueTimeout, IEnumerable<AuthInfo> credentials)
     {
         _context = context;
         _queueTimeoutMs = (long)queueTimeout.TotalMilliseconds;
+        _credentials = [.. credentials];
     }
 
     /// <summary>Requests waiting for a connection.</summary>
@@ -97,6 +100,7 @@ internal sealed class RequestPipeline
             switch (connection.Send(ref body, xid, request, out size, out var inline))
             {
                 case SendOutcome.Sent:
+                    RememberCredentials(request);
                     return new Placement(PlacementKind.Sent, size, Connection: connection, InlineBatch: inline);
                 case SendOutcome.TooLarge:
                     return new Placement(PlacementKind.TooLarge, size);
@@ -127,15 +131,16 @@ internal sealed class RequestPipeline
     }
 
     /// <summary>
-    /// Readies a new connection: credentials, then watch re-registration, then every waiting request in issue order;
+    /// Readies a new connection: the credentials written on earlier connections, then watch re-registration, then
+    /// every waiting request in issue order (credentials added while disconnected go out in their place among them);
     /// only then may new requests go to it directly. False when the connection closed meanwhile (waiting requests
     /// not yet moved stay queued).
     /// </summary>
-    public bool Prime(Connection connection, IReadOnlyList<AuthInfo> credentials, Watches.WatchSnapshot watches, long relativeZxid)
+    public bool Prime(Connection connection, Watches.WatchSnapshot watches, long relativeZxid)
     {
         lock (_lock)
         {
-            connection.SendAuthReplay(credentials);
+            connection.SendAuthReplay(_credentials);
             if (!watches.IsEmpty)
             {
                 connection.SendSetWatches(watches, relativeZxid);
@@ -150,6 +155,7 @@ internal sealed class RequestPipeline
                     return false;
                 }
 
+                RememberCredentials(request);
                 request.ReleaseFrame();
             }
 
@@ -238,6 +244,16 @@ internal sealed class RequestPipeline
         }
 
         FailAll(all, _ => error);
+    }
+
+    /// <summary>Credentials count from the moment they are written: later connections replay them before anything else.</summary>
+    private void RememberCredentials(PendingRequest request)
+    {
+        if (request.Xid == Xids.Auth && request.State is AuthInfo auth
+            && !_credentials.Any(a => a.Scheme == auth.Scheme && a.Auth.AsSpan().SequenceEqual(auth.Auth)))
+        {
+            _credentials.Add(auth);
+        }
     }
 
     private int NextXid()

@@ -152,13 +152,7 @@ internal sealed partial class ZooKeeperSession
         _seenReadWriteServer |= !connection.IsReadOnly;
         connection.StartReader();
 
-        List<AuthInfo> credentials;
-        lock (_stateLock)
-        {
-            credentials = [.. _auth];
-        }
-
-        if (!_pipeline.Prime(connection, credentials, Watches.Snapshot(), LastZxid))
+        if (!_pipeline.Prime(connection, Watches.Snapshot(), LastZxid))
         {
             connection.Abort(new IOException("the connection closed while it was being primed"));
             return false;

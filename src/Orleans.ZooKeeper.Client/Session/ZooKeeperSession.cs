@@ -22,7 +22,6 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
     private readonly SessionTimer _timer;
     private readonly StateBroadcast<ConnectionStateChange> _stateSubscribers = new();
     private readonly object _stateLock = new();
-    private readonly List<AuthInfo> _auth = [];
     private readonly CancellationTokenSource _shutdown = new();
     private readonly TaskCompletionSource _sendLoopExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -38,11 +37,10 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
         ConnectString = ConnectionString.Parse(Options.ConnectString);
         _servers = new ServerList(ConnectString.Servers, Options.ShuffleServers);
         _connector = new TransportConnector(Options.Tls);
-        _auth.AddRange(Options.Auth);
         Watches = new WatchManager();
         Dispatcher = new EventDispatcher(logger);
         _context = new ConnectionContext(new Chroot(ConnectString.Chroot), Options.MaxPacketSize, Watches, Dispatcher, logger);
-        _pipeline = new RequestPipeline(_context, QueueTimeout);
+        _pipeline = new RequestPipeline(_context, QueueTimeout, Options.Auth);
         _timer = new SessionTimer(OnTimer);
     }
 
@@ -154,19 +152,9 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
         return request.Task;
     }
 
-    /// <summary>Adds credentials: replayed on every connection, and sent now in issue order; completes with the server's answer.</summary>
+    /// <summary>Adds credentials in issue order (from the moment they are written, every later connection replays them); completes with the server's answer.</summary>
     public async Task AddAuthAsync(AuthInfo auth, CancellationToken cancellationToken)
-    {
-        lock (_stateLock)
-        {
-            if (!_auth.Any(a => a.Scheme == auth.Scheme && a.Auth.AsSpan().SequenceEqual(auth.Auth)))
-            {
-                _auth.Add(auth);
-            }
-        }
-
-        await SendAsync<AuthRequest, bool, NoReply>(new AuthRequest(auth.Scheme, auth.Auth), null, default, null, cancellationToken).ConfigureAwait(false);
-    }
+        => await SendAsync<AuthRequest, bool, NoReply>(new AuthRequest(auth.Scheme, auth.Auth), null, default, auth, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Waits until CONNECTED; <see cref="ConnectionLossException"/> (with the last connect error) after <paramref name="timeout"/>.</summary>
     public async Task WaitConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -220,6 +208,15 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
             }
 
             State = state;
+            var change = new ConnectionStateChange(state, previous, keeperState, SessionId, server, DateTimeOffset.UtcNow);
+            _stateSubscribers.Publish(change);
+            Log.StateChanged(_logger, previous, state, keeperState);
+            if (StateChanged is { } handler)
+            {
+                Dispatcher.Post(() => handler(change));
+            }
+
+            // Waiters go after the event is on its way, so what they do next is ordered behind it.
             if (state == ConnectionState.Connected)
             {
                 _connectedSignal.TrySetResult();
@@ -227,14 +224,6 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
             else if (_connectedSignal.Task.IsCompleted && _pipeline.Fatal is null)
             {
                 _connectedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-
-            var change = new ConnectionStateChange(state, previous, keeperState, SessionId, server, DateTimeOffset.UtcNow);
-            _stateSubscribers.Publish(change);
-            Log.StateChanged(_logger, previous, state, keeperState);
-            if (StateChanged is { } handler)
-            {
-                Dispatcher.Post(() => handler(change));
             }
         }
     }
@@ -295,7 +284,7 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
 
     void IConnectionEvents.OnAuthFailed(Connection connection, ErrorCode error)
     {
-        Log.AuthFailed(_logger, string.Join(",", _auth.Select(a => a.Scheme).Distinct()));
+        Log.AuthFailed(_logger, error);
         Fail(new AuthFailedException(null, $"the server refused the session's credentials ({error}); the session is unusable"));
         connection.Abort(new IOException("authentication failed"));
         EndAllWatches(KeeperState.AuthFailed);
