@@ -15,6 +15,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _cts = new();
     private readonly TcpListener _listener;
     private bool _blocked;
+    private int _accepted;
 
     /// <summary>Starts forwarding a new loopback port to <paramref name="targetPort"/>.</summary>
     public TcpProxy(int targetPort)
@@ -31,6 +32,12 @@ public sealed class TcpProxy : IAsyncDisposable
 
     /// <summary>"127.0.0.1:Port".</summary>
     public string ConnectString => $"127.0.0.1:{Port}";
+
+    /// <summary>
+    /// Connections accepted since the proxy started (blocked ones and ones whose upstream connect failed included):
+    /// how often a client tried to connect.
+    /// </summary>
+    public int AcceptedCount => Volatile.Read(ref _accepted);
 
     /// <summary>Connections currently forwarded.</summary>
     public int ConnectionCount
@@ -83,6 +90,7 @@ public sealed class TcpProxy : IAsyncDisposable
                 return;
             }
 
+            Interlocked.Increment(ref _accepted);
             bool blocked;
             lock (_lock)
             {

@@ -1,5 +1,7 @@
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 using Orleans.ZooKeeper.Client;
@@ -145,6 +147,91 @@ public sealed class ContainerTests(ServerFixture fixture)
         {
             siloBuilder.AddZooKeeperContainer("main", siloBuilder.Configuration["zk"]);
             siloBuilder.AddZooKeeperContainer("second", siloBuilder.Configuration["zk"] + "/second");
+        }
+    }
+}
+
+/// <summary>A container whose TLS settings come only from a configuration section.</summary>
+public sealed class TlsContainerTests
+{
+    [Fact]
+    public async Task A_container_configured_for_mutual_TLS_in_its_section_connects_and_reads_and_writes()
+    {
+        var certs = TestCertificates.Shared;
+        await using var server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions
+        {
+            Tls = certs.CreateServerTlsOptions(ZooKeeperTlsClientAuth.Need, ZooKeeperTlsProtocols.Tls12And13),
+        });
+        var path = "/tls-" + Guid.NewGuid().ToString("N")[..8];
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["zookeeper:servers"] = server.SecureConnectString,
+            ["zookeeper:path"] = path,
+            ["zookeeper:tls"] = "true",
+            ["zookeeper:tls_ca_file"] = certs.Ca.CertificatePemPath,
+            ["zookeeper:tls_cert_file"] = certs.Client.CertificatePemPath,
+            ["zookeeper:tls_key_file"] = certs.Client.EncryptedPrivateKeyPemPath,
+            ["zookeeper:tls_key_password"] = certs.Password,
+            ["zookeeper:tls_protocols"] = "1.2,1.3",
+        }).Build();
+        var logs = new LogLines();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+
+        await using var container = ZooKeeperContainer.Create("tls", configuration: configuration, loggerFactory: loggerFactory);
+        Assert.Equal(server.SecureConnectString, container.Target.ConnectString);
+        Assert.Equal(certs.Client.CertificatePemPath, container.Target.Tls?.CertificateFile);
+        await container.StartAsync();
+
+        Assert.Equal(ZooKeeperContainerState.Connected, container.State);
+        Assert.Equal("Tls13", container.Client.TlsProtocol);
+        Assert.Contains(new ClientInfo("x509", TestCertificates.ClientSubject), await container.Client.WhoAmIAsync());
+        Assert.NotNull(await container.Client.ExistsAsync(path));
+        await container.SetDataAsync("settings/feature", "over tls"u8.ToArray());
+        Assert.Equal("over tls", Encoding.UTF8.GetString((await container.GetDataAsync("settings/feature"))!));
+        await container.SetJsonAsync("cfg", new Dictionary<string, int> { ["x"] = 1 });
+        Assert.Equal(1, (await container.GetJsonAsync<Dictionary<string, int>>("cfg"))!["x"]);
+
+        await container.Client.DeleteRecursiveAsync(path);
+        await container.StopAsync();
+        Assert.Contains(logs.Lines, l => l.Contains("TLS, CA file", StringComparison.Ordinal)); // the target is logged with its TLS settings...
+        Assert.DoesNotContain(logs.Lines, l => l.Contains(certs.Password, StringComparison.Ordinal)); // ...but never the key password
+    }
+
+    private sealed class LogLines : ILoggerProvider
+    {
+        private readonly List<string> _lines = [];
+
+        public List<string> Lines
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return [.. _lines];
+                }
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(LogLines owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (owner._lines)
+                {
+                    owner._lines.Add(formatter(state, exception) + " " + exception);
+                }
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Orleans.ZooKeeper.Client;
@@ -16,6 +17,7 @@ public sealed class ResolutionTests
     private const string CfgServers = "configuration key 'zookeeper:servers'";
     private const string CfgPath = "configuration key 'zookeeper:path'";
     private const string CfgTimeout = "configuration key 'zookeeper:session_timeout'";
+    private const string CfgTls = "configuration key 'zookeeper:tls'";
     private const string DefaultPathSource = "the default path '/orleans'";
     private const string Three = "zookeeper-1:2181,zookeeper-2:2181,zookeeper-3:2181";
     private const string FullUrl = "zookeeper://zookeeper-1:2181,zookeeper-2:2181,zookeeper-3:2181/etc/configs/file1";
@@ -43,6 +45,9 @@ public sealed class ResolutionTests
         public string? PathSource { get; init; }
 
         public TimeSpan? SessionTimeout { get; init; }
+
+        /// <summary>The expected TLS settings; null: TLS off.</summary>
+        public TlsExpectation? Tls { get; init; }
 
         // Failure
         public string? ErrorOrigin { get; init; }
@@ -72,6 +77,22 @@ public sealed class ResolutionTests
             Servers = servers, ServersSource = serversSource, Path = path, PathSource = pathSource,
             SessionTimeout = timeout ?? TimeSpan.FromSeconds(10),
         };
+
+    /// <summary>What a TLS case resolves to (files, whether a key password is set, host name check, versions).</summary>
+    public sealed record TlsExpectation(string? Ca = null, string? Cert = null, string? Key = null, bool Password = false, bool CheckHostName = true, SslProtocols Protocols = SslProtocols.None);
+
+    /// <summary>A TLS case: servers <c>zk:1</c> from the section, default path, the given TLS keys.</summary>
+    private static Case OkTls(string name, TlsExpectation? expected, params (string Key, string? Value)[] tlsKeys)
+        => new()
+        {
+            Name = name, Config = Z([("servers", "zk:1"), .. tlsKeys]), Environment = E(null),
+            Servers = "zk:1", ServersSource = CfgServers, Path = "/orleans", PathSource = DefaultPathSource,
+            SessionTimeout = TimeSpan.FromSeconds(10), Tls = expected,
+        };
+
+    /// <summary>A failing TLS case: servers <c>zk:1</c> from the section, the given TLS keys.</summary>
+    private static Case FailTls(string name, string origin, string? value, string[] fragments, params (string Key, string? Value)[] tlsKeys)
+        => Fail(name, null, Z([("servers", "zk:1"), .. tlsKeys]), E(null), origin, value, fragments);
 
     private static Case Fail(string name, string? url, Dictionary<string, string?>? config, Dictionary<string, string>? env,
         string origin, string? value, params string[] fragments)
@@ -256,6 +277,42 @@ public sealed class ResolutionTests
             Config = new() { ["zookeeper:servers"] = "fine:1", ["archive:servers"] = "fine:1,,x" }, Environment = E(null),
             ErrorOrigin = "configuration key 'archive:servers'", ErrorValue = "fine:1,,x", ErrorFragments = ["empty entry"],
         },
+
+        // ---- Valid: TLS ----
+        OkTls("tls=true alone: system roots, the OS's TLS versions, host name check", new(), ("tls", "true")),
+        OkTls("tls with a CA file (one-way TLS)", new(Ca: "/etc/zk/ca.pem"), ("tls", "true"), ("tls_ca_file", "/etc/zk/ca.pem")),
+        OkTls("mutual TLS with PEM certificate and key files and both versions", new("/etc/zk/ca.pem", "/etc/zk/client.pem", "/etc/zk/client-key.pem", Protocols: SslProtocols.Tls12 | SslProtocols.Tls13),
+            ("tls", "true"), ("tls_ca_file", "/etc/zk/ca.pem"), ("tls_cert_file", "/etc/zk/client.pem"), ("tls_key_file", "/etc/zk/client-key.pem"), ("tls_protocols", "1.2,1.3")),
+        OkTls("mutual TLS with a PKCS#12 file and its password", new(Cert: "client.p12", Password: true),
+            ("tls", "true"), ("tls_cert_file", "client.p12"), ("tls_key_password", Secret)),
+        OkTls("encrypted PEM key with its password", new(Cert: "c.pem", Key: "k.pem", Password: true),
+            ("tls", "true"), ("tls_cert_file", "c.pem"), ("tls_key_file", "k.pem"), ("tls_key_password", Secret)),
+        OkTls("TLS 1.3 only", new(Protocols: SslProtocols.Tls13), ("tls", "true"), ("tls_protocols", "1.3")),
+        OkTls("TLS versions by .NET names, any case", new(Protocols: SslProtocols.Tls12 | SslProtocols.Tls13), ("tls", "true"), ("tls_protocols", "tls13,Tls12")),
+        OkTls("TLS version by its Java name", new(Protocols: SslProtocols.Tls12), ("tls", "true"), ("tls_protocols", "TLSv1.2")),
+        OkTls("host name check off", new(CheckHostName: false), ("tls", "true"), ("tls_check_hostname", "false")),
+        OkTls("booleans as yes/on/1 in any case", new(CheckHostName: true), ("tls", "YES"), ("tls_check_hostname", "On")),
+        OkTls("booleans as 1 and 0", new(CheckHostName: false), ("tls", "1"), ("tls_check_hostname", "0")),
+        OkTls("tls=false is plaintext", null, ("tls", "false")),
+        OkTls("tls=off is plaintext", null, ("tls", "off")),
+        OkTls("empty TLS values count as unset", null, ("tls", ""), ("tls_ca_file", ""), ("tls_protocols", "")),
+
+        // ---- Invalid: TLS ----
+        FailTls("tls not a boolean", CfgTls, "maybe", ["not a boolean", "true or false"], ("tls", "maybe")),
+        FailTls("tls_check_hostname not a boolean", "configuration key 'zookeeper:tls_check_hostname'", "strict", ["not a boolean"], ("tls", "true"), ("tls_check_hostname", "strict")),
+        FailTls("unknown TLS version", "configuration key 'zookeeper:tls_protocols'", "1.1", ["unknown version '1.1'", "1.2 and/or 1.3"], ("tls", "true"), ("tls_protocols", "1.1")),
+        FailTls("unknown TLS version among known ones", "configuration key 'zookeeper:tls_protocols'", "1.2,ssl3", ["unknown version 'ssl3'"], ("tls", "true"), ("tls_protocols", "1.2,ssl3")),
+        FailTls("empty TLS version entry", "configuration key 'zookeeper:tls_protocols'", "1.2,", ["unknown version ''"], ("tls", "true"), ("tls_protocols", "1.2,")),
+        FailTls("space inside the TLS versions", "configuration key 'zookeeper:tls_protocols'", "1.2, 1.3", ["unknown version ' 1.3'"], ("tls", "true"), ("tls_protocols", "1.2, 1.3")),
+        FailTls("bad TLS version is reported even when TLS is off", "configuration key 'zookeeper:tls_protocols'", "2.0", ["unknown version '2.0'"], ("tls_protocols", "2.0")),
+        FailTls("tls_ca_file without tls", "configuration key 'zookeeper:tls_ca_file'", "/etc/zk/ca.pem", [CfgTls + " is not set", "set tls=true", "secure client ports"], ("tls_ca_file", "/etc/zk/ca.pem")),
+        FailTls("tls_cert_file with tls=false", "configuration key 'zookeeper:tls_cert_file'", "c.pem", [CfgTls + " is 'false'", "set tls=true"], ("tls", "false"), ("tls_cert_file", "c.pem")),
+        FailTls("tls_check_hostname without tls", "configuration key 'zookeeper:tls_check_hostname'", "false", [CfgTls + " is not set"], ("tls_check_hostname", "false")),
+        FailTls("tls_key_password without tls is not shown", "configuration key 'zookeeper:tls_key_password'", null, [CfgTls + " is not set"], ("tls_key_password", Secret)),
+        FailTls("tls_key_file without tls_cert_file", "configuration key 'zookeeper:tls_key_file'", "k.pem", ["'zookeeper:tls_cert_file' is not", "client certificate"], ("tls", "true"), ("tls_key_file", "k.pem")),
+        FailTls("tls_key_password without tls_cert_file", "configuration key 'zookeeper:tls_key_password'", null, ["'zookeeper:tls_cert_file' is not set", "value not shown", "client certificate"], ("tls", "true"), ("tls_key_password", Secret)),
+        FailTls("tls_ca_file with trailing whitespace", "configuration key 'zookeeper:tls_ca_file'", "ca.pem ", ["leading or trailing whitespace"], ("tls", "true"), ("tls_ca_file", "ca.pem ")),
+        FailTls("tls_key_password with whitespace is rejected without showing it", "configuration key 'zookeeper:tls_key_password'", null, ["value not shown"], ("tls", "true"), ("tls_cert_file", "c.p12"), ("tls_key_password", " " + Secret)),
     ];
 
     private static readonly Dictionary<string, Case> Cases = AllCases.ToDictionary(c => c.Name);
@@ -294,7 +351,9 @@ public sealed class ResolutionTests
             Assert.Null(target.DigestUser);
             Assert.Null(ZooKeeperPath.GetError(target.Path));
             Assert.Equal(target.Servers, ConnectionString.Parse(target.ConnectString).Servers);
-            Assert.Equal("zookeeper://" + c.Servers + c.Path, target.ToString());
+            AssertTls(c.Tls, target);
+            Assert.Equal("zookeeper://" + c.Servers + c.Path + (target.Tls is null ? string.Empty : $" ({target.Tls})"), target.ToString());
+            Assert.DoesNotContain(Secret, target.ToString(), StringComparison.Ordinal);
         }
         else
         {
@@ -319,6 +378,29 @@ public sealed class ResolutionTests
             Assert.DoesNotContain(Secret, e.Message, StringComparison.Ordinal);
             Assert.True(IsPlain(e.Message.Replace(' ', '_')), $"message has unescaped special characters: {e.Message}");
         }
+    }
+
+    /// <summary>The target's TLS settings and the client options made from them match <paramref name="expected"/>.</summary>
+    private static void AssertTls(TlsExpectation? expected, ZooKeeperTarget target)
+    {
+        var options = target.ToClientOptions();
+        if (expected is null)
+        {
+            Assert.Null(target.Tls);
+            Assert.Null(options.Tls);
+            return;
+        }
+
+        var tls = Assert.IsType<ZooKeeperTargetTls>(target.Tls);
+        Assert.Equal(expected, new TlsExpectation(tls.CaFile, tls.CertificateFile, tls.KeyFile, tls.HasKeyPassword, tls.CheckHostName, tls.Protocols));
+        var client = Assert.IsType<ZooKeeperTlsOptions>(options.Tls);
+        Assert.Equal(
+            expected,
+            new TlsExpectation(client.CaCertificatesFile, client.ClientCertificateFile, client.ClientKeyFile, client.ClientCertificatePassword is not null, client.CheckHostName, client.EnabledProtocols));
+        Assert.Equal(expected.Password ? Secret : null, client.ClientCertificatePassword);
+        Assert.Null(client.TrustedCertificates);
+        Assert.Null(client.ClientCertificate);
+        Assert.StartsWith("TLS", tls.ToString(), StringComparison.Ordinal);
     }
 
     /// <summary>No whitespace, control or surrogate characters, so it is printed as is.</summary>
@@ -457,6 +539,77 @@ public sealed class ResolutionTests
             Assert.DoesNotContain(Secret, e.Origin, StringComparison.Ordinal);
             Assert.DoesNotContain(Secret, e.Value ?? string.Empty, StringComparison.Ordinal);
             Assert.DoesNotContain(Secret, e.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void The_TLS_key_password_never_appears_in_ToString_or_exception_messages()
+    {
+        var good = Build(("zookeeper:servers", "zk:2281"), ("zookeeper:tls", "true"), ("zookeeper:tls_ca_file", "/etc/zk/ca.pem"),
+            ("zookeeper:tls_cert_file", "/etc/zk/client.p12"), ("zookeeper:tls_key_password", Secret), ("zookeeper:tls_protocols", "1.3"), ("zookeeper:tls_check_hostname", "no"));
+        var target = ZooKeeperTargetResolver.Resolve("zookeeper:./x", good, environment: NoEnvironment);
+        Assert.Equal("zookeeper://zk:2281/orleans/x (TLS, CA file '/etc/zk/ca.pem', client certificate '/etc/zk/client.p12', protocols Tls13, no host name check)", target.ToString());
+        Assert.Equal(Secret, target.Tls!.KeyPassword);
+        Assert.True(target.Tls.HasKeyPassword);
+        Assert.Equal(Secret, target.ToClientOptions().Tls!.ClientCertificatePassword);
+        Assert.DoesNotContain(Secret, target.Tls.ToString(), StringComparison.Ordinal);
+        Assert.Equal(target, ZooKeeperTargetResolver.Resolve("zookeeper:./x", good, environment: NoEnvironment));
+        Assert.NotEqual(target, ZooKeeperTargetResolver.Resolve("zookeeper:./x", Build(("zookeeper:servers", "zk:2281")), environment: NoEnvironment));
+
+        (string Key, string? Value)[][] failures =
+        [
+            [("zookeeper:tls_key_password", Secret)],
+            [("zookeeper:tls", "false"), ("zookeeper:tls_key_password", Secret)],
+            [("zookeeper:tls", "true"), ("zookeeper:tls_key_password", Secret)],
+            [("zookeeper:tls", "true"), ("zookeeper:tls_cert_file", "c.p12"), ("zookeeper:tls_key_password", Secret + "\t")],
+            [("zookeeper:tls", "true"), ("zookeeper:tls_cert_file", "c.p12"), ("zookeeper:tls_key_password", Secret), ("zookeeper:tls_protocols", "1.0")],
+            [("zookeeper:tls", "maybe"), ("zookeeper:tls_cert_file", "c.p12"), ("zookeeper:tls_key_password", Secret)],
+        ];
+        foreach (var config in failures)
+        {
+            var e = Assert.Throws<ZooKeeperConfigurationException>(() => ZooKeeperTargetResolver.Resolve(null, Build([("zookeeper:servers", "zk:1"), .. config]), environment: NoEnvironment));
+            Assert.DoesNotContain(Secret, e.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(Secret, e.Origin, StringComparison.Ordinal);
+            Assert.DoesNotContain(Secret, e.Value ?? string.Empty, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Binds_the_tls_keys_from_the_README_ini_example()
+    {
+        var file = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"orleans-zookeeper-{Guid.NewGuid():N}.ini");
+        File.WriteAllText(file, """
+            [zookeeper]
+            servers=zookeeper-1:2281,zookeeper-2:2281,zookeeper-3:2281
+            path=myfolder
+            ; required for any tls_* key (never implied)
+            tls=true
+            ; CAs to trust (PEM, DER or PKCS#12); default: the system's roots
+            tls_ca_file=/etc/zookeeper/tls/ca.pem
+            ; mutual TLS (optional): PEM certificate with the key in it or in tls_key_file, or a .p12 file
+            tls_cert_file=/etc/zookeeper/tls/client.pem
+            tls_key_file=/etc/zookeeper/tls/client-key.pem
+            ; password of an encrypted PEM key or of the .p12 file (optional; never logged)
+            tls_key_password=PASSWORD
+            ; default true: the server certificate must name the host given in servers
+            tls_check_hostname=true
+            ; 1.2 and/or 1.3 (also Tls12, TLSv1.3); default: the operating system's choice
+            tls_protocols=1.2,1.3
+            """.Replace("PASSWORD", Secret, StringComparison.Ordinal));
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddIniFile(file).Build();
+            var target = ZooKeeperTargetResolver.Resolve(null, configuration, environment: NoEnvironment);
+            Assert.Equal("zookeeper-1:2281,zookeeper-2:2281,zookeeper-3:2281", target.ConnectString);
+            var tls = target.ToClientOptions().Tls!;
+            Assert.Equal(
+                ("/etc/zookeeper/tls/ca.pem", "/etc/zookeeper/tls/client.pem", "/etc/zookeeper/tls/client-key.pem", Secret, true, SslProtocols.Tls12 | SslProtocols.Tls13),
+                (tls.CaCertificatesFile, tls.ClientCertificateFile, tls.ClientKeyFile, tls.ClientCertificatePassword, tls.CheckHostName, tls.EnabledProtocols));
+            Assert.DoesNotContain(Secret, target.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
         }
     }
 

@@ -90,7 +90,7 @@ internal sealed partial class ZooKeeperSession
             {
                 response = Handshake.Perform(transport.Stream, request);
             }
-            catch (Exception ex) when (ex is IOException or ProtocolException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            catch (Exception ex) when (ex is IOException or ProtocolException or ObjectDisposedException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
             {
                 throw new ConnectAttemptException(server, attempt.IsCancellationRequested
                     ? $"no answer to the session handshake within the connect timeout ({timeout.TotalMilliseconds:0} ms)"

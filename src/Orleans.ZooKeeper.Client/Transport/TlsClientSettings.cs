@@ -7,8 +7,9 @@ namespace Orleans.ZooKeeper.Client.Transport;
 
 /// <summary>
 /// <see cref="ZooKeeperTlsOptions"/> with its files loaded once: the trusted roots and the client certificate.
-/// Builds each connection's <see cref="SslClientAuthenticationOptions"/> and records why a server certificate was
-/// rejected, for an error message that names the cause.
+/// Builds each connection's <see cref="SslClientAuthenticationOptions"/> and records what the handshake showed (why a
+/// server certificate was rejected, whether the server asked for a client certificate), for an error message that
+/// names the cause.
 /// </summary>
 internal sealed class TlsClientSettings
 {
@@ -23,8 +24,8 @@ internal sealed class TlsClientSettings
         _clientCertificate = clientCertificate;
     }
 
-    /// <summary>True when a client certificate is presented (mutual TLS).</summary>
-    public bool HasClientCertificate => _clientCertificate is not null;
+    /// <summary>The subject of the client certificate presented (mutual TLS), or null when none is configured.</summary>
+    public string? ClientCertificateSubject => _clientCertificate?.Subject;
 
     /// <summary>Loads the files; throws <see cref="ArgumentException"/> naming the setting and file when one cannot be used.</summary>
     public static TlsClientSettings Load(ZooKeeperTlsOptions options)
@@ -59,8 +60,8 @@ internal sealed class TlsClientSettings
         return new TlsClientSettings(options, roots, client);
     }
 
-    /// <summary>The options for one connection attempt; <paramref name="rejection"/> receives why the server certificate was refused.</summary>
-    public SslClientAuthenticationOptions CreateAuthenticationOptions(ServerAddress server, CertificateRejection rejection)
+    /// <summary>The options for one connection attempt; <paramref name="observation"/> receives what the handshake showed.</summary>
+    public SslClientAuthenticationOptions CreateAuthenticationOptions(ServerAddress server, TlsHandshakeObservation observation)
     {
         var auth = new SslClientAuthenticationOptions
         {
@@ -75,11 +76,24 @@ internal sealed class TlsClientSettings
             auth.CertificateChainPolicy = policy;
         }
 
-        if (_clientCertificate is not null)
+        var clientCertificate = _clientCertificate;
+        if (clientCertificate is not null)
         {
-            auth.ClientCertificates = [_clientCertificate];
-            auth.LocalCertificateSelectionCallback = (_, _, _, _, _) => _clientCertificate;
+            auth.ClientCertificates = [clientCertificate];
         }
+
+        // Also without a certificate of our own, to learn whether the server asked for one. Some platforms call this
+        // once before the handshake (without issuers); a call with the server's acceptable issuers, or a second call,
+        // answers the server's certificate request. Null: no certificate.
+        auth.LocalCertificateSelectionCallback = (_, _, _, _, acceptableIssuers) =>
+        {
+            if (Interlocked.Increment(ref observation.SelectionCalls) > 1 || acceptableIssuers.Length > 0)
+            {
+                observation.ClientCertificateRequested = true;
+            }
+
+            return clientCertificate!;
+        };
 
         var custom = _options.RemoteCertificateValidation;
         var checkHostName = _options.CheckHostName;
@@ -90,7 +104,7 @@ internal sealed class TlsClientSettings
                 var accepted = custom(sender, certificate, chain, errors);
                 if (!accepted)
                 {
-                    rejection.Reason = "the RemoteCertificateValidation callback rejected it";
+                    observation.Reason = "the RemoteCertificateValidation callback rejected it";
                 }
 
                 return accepted;
@@ -106,7 +120,7 @@ internal sealed class TlsClientSettings
                 return true;
             }
 
-            rejection.Reason = Describe(server, certificate, chain, errors, _roots is not null);
+            observation.Reason = Describe(server, certificate, chain, errors, _roots is not null);
             return false;
         };
         _options.ConfigureAuthentication?.Invoke(server, auth);
@@ -233,8 +247,15 @@ internal sealed class TlsClientSettings
     private static bool LooksLikePem(byte[] bytes) => bytes.AsSpan().IndexOf("-----BEGIN "u8) >= 0;
 }
 
-/// <summary>Why a server certificate was refused on one connection attempt (set by the validation callback).</summary>
-internal sealed class CertificateRejection
+/// <summary>What the TLS callbacks saw on one connection attempt.</summary>
+internal sealed class TlsHandshakeObservation
 {
+    /// <summary>Calls of the client certificate selection callback.</summary>
+    public int SelectionCalls;
+
+    /// <summary>Why the server certificate was refused (set by the validation callback), or null.</summary>
     public string? Reason { get; set; }
+
+    /// <summary>The server asked for a client certificate (mutual TLS).</summary>
+    public volatile bool ClientCertificateRequested;
 }

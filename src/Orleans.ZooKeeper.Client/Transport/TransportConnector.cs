@@ -68,19 +68,26 @@ internal sealed class TransportConnector
             if (_tls is not null)
             {
                 phase = "in the TLS handshake";
-                var rejection = new CertificateRejection();
+                var observation = new TlsHandshakeObservation();
                 var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = ssl;
                 try
                 {
-                    ssl.AuthenticateAsClient(_tls.CreateAuthenticationOptions(server, rejection));
+                    ssl.AuthenticateAsClient(_tls.CreateAuthenticationOptions(server, observation));
                 }
                 catch (Exception ex) when ((ex is AuthenticationException or IOException) && !deadline.IsCancellationRequested)
                 {
-                    throw new ConnectAttemptException(server, "TLS handshake failed: " + DescribeTlsFailure(ex, rejection), ex);
+                    throw new ConnectAttemptException(server, "TLS handshake failed: " + DescribeTlsFailure(ex, observation), ex);
                 }
 
                 protocol = ssl.SslProtocol.ToString();
+                if ((observation.ClientCertificateRequested || ssl.LocalCertificate is not null) && ssl.SslProtocol == SslProtocols.Tls13)
+                {
+                    // The server asked for a client certificate (and got ours, or none). With TLS 1.3 the client's side
+                    // of the handshake is done before the server checks it, so a refusal shows only on the first
+                    // read, as a bare decryption error.
+                    stream = new FirstReadExplainingStream(ssl, ex => IsSocketError(ex) ? null : "the server ended the TLS connection right after the handshake: " + DescribeClientCertificateRefusal(ex));
+                }
             }
 
             return new TransportStream(server, socket, stream, protocol, guard);
@@ -111,22 +118,123 @@ internal sealed class TransportConnector
         }
     }
 
-    private string DescribeTlsFailure(Exception ex, CertificateRejection rejection)
+    private string DescribeTlsFailure(Exception ex, TlsHandshakeObservation observation)
     {
-        if (rejection.Reason is { } reason)
+        if (observation.Reason is { } reason)
         {
             return reason;
         }
 
-        var inner = ex.InnerException?.Message;
-        var message = inner is null ? ex.Message : $"{ex.Message} ({inner})";
-        if (ex is IOException || ex.InnerException is IOException)
+        if (observation.ClientCertificateRequested && !IsSocketError(ex))
         {
-            return message + " — the server closed the connection during the TLS handshake: is this a plaintext port, or does the server require a client certificate"
-                + (_tls!.HasClientCertificate ? " other than the one configured" : " (ZooKeeperTlsOptions.ClientCertificateFile)") + "?";
+            return DescribeClientCertificateRefusal(ex);
         }
 
-        return message;
+        if (ex is IOException || ex.InnerException is IOException)
+        {
+            return $"the server closed the connection during the TLS handshake ({Innermost(ex)}): is this a plaintext port? The connect string must name the servers' secure client ports.";
+        }
+
+        var innermost = Innermost(ex);
+        var message = innermost == ex.Message ? innermost : $"{ex.Message} ({innermost})";
+        return _tls!.ClientCertificateSubject is { } subject ? $"{message}; client certificate configured: '{subject}'" : message;
+    }
+
+    /// <summary>The handshake failed after the server asked for a client certificate: most likely it refused ours, or that we had none.</summary>
+    private string DescribeClientCertificateRefusal(Exception ex)
+        => _tls!.ClientCertificateSubject is { } subject
+            ? $"the server asked for a client certificate and refused the one configured ('{subject}'): is it issued by a CA the server trusts, and valid? ({Innermost(ex)})"
+            : $"the server requires a client certificate and none is configured (set ZooKeeperTlsOptions.ClientCertificateFile) ({Innermost(ex)})";
+
+    /// <summary>True when the failure came from the TCP connection itself (e.g. reset), not from TLS.</summary>
+    private static bool IsSocketError(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The most specific message of an exception chain (on Linux OpenSSL's reason, e.g. "sslv3 alert bad certificate").</summary>
+    private static string Innermost(Exception ex)
+    {
+        while (ex.InnerException is { } inner)
+        {
+            ex = inner;
+        }
+
+        return ex.Message;
+    }
+}
+
+/// <summary>
+/// Passes everything through to the TLS stream, but when the first read fails (before any byte arrived) rethrows an
+/// <see cref="IOException"/> whose message explains it, when <c>explain</c> has an explanation (see <see cref="TransportConnector"/>).
+/// </summary>
+internal sealed class FirstReadExplainingStream(Stream inner, Func<Exception, string?> explain) : Stream
+{
+    private bool _received;
+
+    public override bool CanRead => inner.CanRead;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => inner.CanWrite;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_received)
+        {
+            return inner.Read(buffer);
+        }
+
+        try
+        {
+            var n = inner.Read(buffer);
+            _received = n > 0;
+            return n;
+        }
+        catch (IOException ex) when (explain(ex) is { } explanation)
+        {
+            throw new IOException(explanation, ex);
+        }
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+
+    public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
+
+    public override void Flush() => inner.Flush();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }
 

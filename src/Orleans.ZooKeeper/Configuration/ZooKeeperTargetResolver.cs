@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Orleans.ZooKeeper.Client;
@@ -21,8 +22,14 @@ namespace Orleans.ZooKeeper;
 /// <c>path</c> may omit the leading '/' (<c>myfolder</c> means <c>/myfolder</c>).</para>
 /// <para><b>Section</b> keys: <c>servers</c> (comma-separated <c>host[:port]</c>, port default 2181, IPv6 in brackets),
 /// <c>path</c>, <c>session_timeout</c> (seconds, <c>10</c> or <c>2.5</c>, or a TimeSpan, <c>00:00:10</c>; default
-/// 10 s), <c>username</c> and <c>password</c> (digest credentials, both or neither). Keys of the section that this
-/// resolver does not know are left to other components.</para>
+/// 10 s), <c>username</c> and <c>password</c> (digest credentials, both or neither), and the TLS keys: <c>tls</c>
+/// (<c>true</c>/<c>false</c>), <c>tls_ca_file</c>, <c>tls_cert_file</c>, <c>tls_key_file</c>, <c>tls_key_password</c>,
+/// <c>tls_check_hostname</c> (default true), <c>tls_protocols</c> (<c>1.2</c>, <c>1.3</c>, <c>1.2,1.3</c>; also
+/// <c>Tls12</c>/<c>TLSv1.2</c> forms; default: the operating system's choice). The <c>tls_*</c> keys need
+/// <c>tls=true</c> (TLS also means naming the servers' secure ports, so it is never switched on implicitly); set
+/// without it they are an error. Booleans are <c>true</c>/<c>false</c>, <c>yes</c>/<c>no</c>, <c>on</c>/<c>off</c>
+/// or <c>1</c>/<c>0</c>. The files are read when the client is created (relative paths from the working directory).
+/// Keys of the section that this resolver does not know are left to other components.</para>
 /// <para><b>URL forms</b> (the scheme is case-insensitive), and nothing else:
 /// <c>zookeeper://servers/abs/path</c>, <c>zookeeper://servers</c> (path from elsewhere),
 /// <c>zookeeper:///abs/path</c> (servers from elsewhere), <c>zookeeper:./rel/path</c> (servers from elsewhere).
@@ -63,6 +70,27 @@ public static class ZooKeeperTargetResolver
 
     /// <summary>Section key: the digest password.</summary>
     public const string PasswordKey = "password";
+
+    /// <summary>Section key: connect with TLS (<c>true</c>/<c>false</c>); the <c>tls_*</c> keys need it.</summary>
+    public const string TlsKey = "tls";
+
+    /// <summary>Section key: file with the CA certificates to trust (PEM, DER or PKCS#12); default: the system's roots.</summary>
+    public const string TlsCaFileKey = "tls_ca_file";
+
+    /// <summary>Section key: the client certificate for mutual TLS (PEM, key in it or in <see cref="TlsKeyFileKey"/>; or PKCS#12).</summary>
+    public const string TlsCertFileKey = "tls_cert_file";
+
+    /// <summary>Section key: the client certificate's PEM private key, when not in the certificate file.</summary>
+    public const string TlsKeyFileKey = "tls_key_file";
+
+    /// <summary>Section key: password of an encrypted PEM key or of a PKCS#12 certificate file. Never shown.</summary>
+    public const string TlsKeyPasswordKey = "tls_key_password";
+
+    /// <summary>Section key: check that the server certificate is issued for the host name (default true).</summary>
+    public const string TlsCheckHostNameKey = "tls_check_hostname";
+
+    /// <summary>Section key: the TLS versions to offer, comma-separated (<c>1.2</c>, <c>1.3</c>).</summary>
+    public const string TlsProtocolsKey = "tls_protocols";
 
     /// <summary>The session timeout used when the section sets none.</summary>
     public static readonly TimeSpan DefaultSessionTimeout = TimeSpan.FromSeconds(10);
@@ -150,7 +178,8 @@ public static class ZooKeeperTargetResolver
             pathSource,
             section.SessionTimeout ?? DefaultSessionTimeout,
             section.Username,
-            section.Password);
+            section.Password,
+            section.Tls);
     }
 
     private sealed record ParsedUrl(string Origin, IReadOnlyList<ServerAddress>? Servers, string? AbsolutePath, string? RelativePath);
@@ -170,6 +199,8 @@ public static class ZooKeeperTargetResolver
         public string? Username { get; init; }
 
         public string? Password { get; init; }
+
+        public ZooKeeperTargetTls? Tls { get; init; }
     }
 
     private static ParsedUrl ParseUrl(string url)
@@ -367,7 +398,83 @@ public static class ZooKeeperTargetResolver
             SessionTimeout = sessionTimeout,
             Username = username,
             Password = password,
+            Tls = ReadTls(section),
         };
+    }
+
+    /// <summary>The <c>tls</c> and <c>tls_*</c> keys: null when TLS is off; throws on bad values or <c>tls_*</c> keys without <c>tls=true</c>.</summary>
+    private static ZooKeeperTargetTls? ReadTls(IConfigurationSection section)
+    {
+        var enabled = ReadBoolean(section, TlsKey, out var enabledText, out var enabledOrigin);
+        var caFile = ReadValue(section, TlsCaFileKey, secret: false, out var caOrigin);
+        var certFile = ReadValue(section, TlsCertFileKey, secret: false, out var certOrigin);
+        var keyFile = ReadValue(section, TlsKeyFileKey, secret: false, out var keyOrigin);
+        var keyPassword = ReadValue(section, TlsKeyPasswordKey, secret: true, out var passwordOrigin);
+        var checkHostName = ReadBoolean(section, TlsCheckHostNameKey, out var checkText, out var checkOrigin);
+        var protocolsText = ReadValue(section, TlsProtocolsKey, secret: false, out var protocolsOrigin);
+        var protocols = protocolsText is null ? SslProtocols.None : ParseTlsProtocols(protocolsText, protocolsOrigin);
+
+        if (enabled != true)
+        {
+            // The first tls_* key that is set, with the value to show (never the password).
+            var (origin, isSet, shown) = new (string Origin, bool IsSet, string? Shown)[]
+            {
+                (caOrigin, caFile is not null, caFile),
+                (certOrigin, certFile is not null, certFile),
+                (keyOrigin, keyFile is not null, keyFile),
+                (passwordOrigin, keyPassword is not null, null),
+                (checkOrigin, checkText is not null, checkText),
+                (protocolsOrigin, protocolsText is not null, protocolsText),
+            }.FirstOrDefault(k => k.IsSet);
+            if (isSet)
+            {
+                var state = enabledText is null ? "is not set" : $"is '{Printable(enabledText)}'";
+                var what = shown is null ? $"The TLS setting in {origin} (value not shown)" : $"The TLS setting '{Printable(shown)}' in {origin}";
+                throw Error($"{what} needs TLS, but {enabledOrigin} {state}: set {TlsKey}=true to connect with TLS (and name the servers' secure client ports), or remove the {TlsKey}_* keys.", origin, shown);
+            }
+
+            return null;
+        }
+
+        if (keyFile is not null && certFile is null)
+        {
+            throw Error($"The TLS key file '{Printable(keyFile)}' in {keyOrigin} has no certificate: {certOrigin} is not set (the key belongs to a client certificate).", keyOrigin, keyFile);
+        }
+
+        if (keyPassword is not null && certFile is null)
+        {
+            throw Error($"The TLS key password in {passwordOrigin} (value not shown) has no client certificate to unlock: {certOrigin} is not set.", passwordOrigin, null);
+        }
+
+        return new ZooKeeperTargetTls(caFile, certFile, keyFile, keyPassword, checkHostName ?? true, protocols);
+    }
+
+    private static bool? ReadBoolean(IConfigurationSection section, string key, out string? text, out string origin)
+    {
+        text = ReadValue(section, key, secret: false, out origin);
+        return text?.ToLowerInvariant() switch
+        {
+            null => null,
+            "true" or "yes" or "on" or "1" => true,
+            "false" or "no" or "off" or "0" => false,
+            _ => throw Error($"The value '{Printable(text)}' of {origin} is not a boolean; expected true or false (also yes/no, on/off, 1/0).", origin, text),
+        };
+    }
+
+    private static SslProtocols ParseTlsProtocols(string text, string origin)
+    {
+        var protocols = SslProtocols.None;
+        foreach (var entry in text.Split(','))
+        {
+            protocols |= entry.ToLowerInvariant() switch
+            {
+                "1.2" or "tls12" or "tls1.2" or "tlsv1.2" => SslProtocols.Tls12,
+                "1.3" or "tls13" or "tls1.3" or "tlsv1.3" => SslProtocols.Tls13,
+                _ => throw Error($"The TLS versions '{Printable(text)}' in {origin} name an unknown version '{Printable(entry)}'; expected 1.2 and/or 1.3, comma-separated (also Tls12, TLSv1.2, ...).", origin, text),
+            };
+        }
+
+        return protocols;
     }
 
     /// <summary>Reads one key: null when absent or empty; throws on nested keys or whitespace at either end.</summary>
