@@ -878,7 +878,15 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
         public override string ToString() => (Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]" : Host) + (Port is { } p ? ":" + p.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
     }
 
-    private static readonly Gen<string> GenHostName = Gen.String[Gen.Char["abcxyz0189-_."], 1, 12];
+    /// <summary>A DNS label: letters, digits, '_' and inner '-' (never first or last).</summary>
+    private static readonly Gen<string> GenLabel = Gen.Select(
+        Gen.Char["abcxyz0189_"], Gen.String[Gen.Char["abcxyz0189-_"], 0, 6], Gen.Char["abcxyz0189_"], Gen.Bool,
+        (first, middle, last, single) => single ? first.ToString() : first + middle + last);
+
+    /// <summary>Host names the shared grammar accepts: dot-separated labels, the last one led by a letter (so it is never read as an IPv4 address).</summary>
+    private static readonly Gen<string> GenHostName = Gen.Select(
+        GenLabel.Array[0, 3], Gen.Char["abcxyz"], GenLabel.Array[0, 1],
+        (labels, lead, tail) => string.Join('.', labels.Append(lead + string.Concat(tail))));
 
     private static readonly Gen<string> GenIPv4 = Gen.Select(Gen.Byte, Gen.Byte, Gen.Byte, Gen.Byte, (a, b, c, d) => $"{a}.{b}.{c}.{d}");
 

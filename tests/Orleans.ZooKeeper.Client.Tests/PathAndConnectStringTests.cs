@@ -241,6 +241,13 @@ public sealed class PathAndConnectStringTests
     [InlineData("[fe80::1%eth0]:2181", "fe80::1%eth0", 2181)]
     [InlineData("[2001:db8::1]:10", "2001:db8::1", 10)]
     [InlineData("my_host", "my_host", 2181)]
+    [InlineData("ZK_1.Example.COM:2", "ZK_1.Example.COM", 2)]
+    [InlineData("1a.example", "1a.example", 2181)] // a label may start with a digit (RFC 1123)
+    [InlineData("xn--bcher-kva.example", "xn--bcher-kva.example", 2181)]
+    [InlineData("0.0.0.0:1", "0.0.0.0", 1)]
+    [InlineData("255.255.255.255", "255.255.255.255", 2181)]
+    [InlineData("[::ffff:127.0.0.1]:7", "::ffff:127.0.0.1", 7)]
+    [InlineData("[fe80::1%3]", "fe80::1%3", 2181)]
     public void Single_server(string text, string host, int port)
     {
         var cs = ConnectionString.Parse(text);
@@ -291,6 +298,64 @@ public sealed class PathAndConnectStringTests
     {
         Assert.Equal(text, new ServerAddress(host, port).ToString());
         Assert.Equal(new ServerAddress(host, port), ConnectionString.ParseServer(text));
+    }
+
+    // ================================================================= ConnectionString: host rules (ServerHost)
+
+    private static readonly string Label63 = new('a', 63);
+
+    /// <summary>
+    /// Hosts the one server-entry grammar refuses, with a fragment of the reason. The container's resolver uses the same
+    /// grammar (tests/Orleans.ZooKeeper.Tests/ServerGrammarAgreementTests.cs feeds a host table through both).
+    /// </summary>
+    public static TheoryData<string, string> RefusedHosts => new()
+    {
+        { "zk.", "ending in '.'" }, // /etc/hosts does not match it; ZooKeeper's TLS server refuses it as SNI
+        { "zk.example.com.:2181", "ending in '.'" },
+        { ".zk", "empty label" },
+        { "a..b", "empty label" },
+        { ".", "empty label" },
+        { "-zk", "starts or ends with '-'" },
+        { "zk-", "starts or ends with '-'" },
+        { "a.-b.c", "starts or ends with '-'" },
+        { "1.8", "not a valid IPv4 address" }, // IPAddress.TryParse reads 1.0.0.8
+        { "0", "not a valid IPv4 address" }, // 0.0.0.0
+        { "01", "not a valid IPv4 address" },
+        { "010.0.0.1", "not a valid IPv4 address" }, // octal: 8.0.0.1
+        { "300.1.1.1", "not a valid IPv4 address" },
+        { "1.2.3.4.", "not a valid IPv4 address" },
+        { "1.2.3.4.5:2181", "not a valid IPv4 address" },
+        { "0x7f.1", "read as the IPv4 address 127.0.0.1" },
+        { "0x7f000001:2181", "read as the IPv4 address 127.0.0.1" },
+        { "h%eth0", "invalid host name 'h%eth0'" },
+        { "h*st", "'*' is not allowed" },
+        { "[zk1]", "not an IPv6 address" },
+        { "[1.2.3.4]:2181", "not an IPv6 address" },
+        { "[:::]", "not an IPv6 address" },
+        { "[::1%]", "invalid IPv6 zone ''" },
+        { "[fe80::1%e$h]", "invalid IPv6 zone 'e$h'" },
+        { Label63 + "a.example", "longer than 63 characters" },
+        { string.Join('.', Enumerable.Repeat(Label63, 4)), "at most 253" }, // 255 characters
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedHosts))]
+    public void Host_rules_refuse_what_the_client_could_not_connect_to_as_written(string text, string detail)
+    {
+        var ex = Assert.Throws<FormatException>(() => ConnectionString.Parse(text));
+        Assert.Contains(detail, ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{text}'", ex.Message, StringComparison.Ordinal);
+        var alone = Assert.Throws<FormatException>(() => ConnectionString.ParseServer(text));
+        Assert.Contains(detail, alone.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Host_names_at_the_length_limits_are_accepted()
+    {
+        var name = string.Join('.', Enumerable.Repeat(Label63, 3)) + "." + new string('b', 61); // 253 characters
+        Assert.Equal(253, name.Length);
+        Assert.Equal(new ServerAddress(name, 2181), ConnectionString.ParseServer(name));
+        Assert.Equal(new ServerAddress(Label63, 1), ConnectionString.ParseServer(Label63 + ":1"));
     }
 
     // ================================================================= ConnectionString: invalid

@@ -161,6 +161,8 @@ public sealed class ResolutionTests
             "[::1]:2181", U("zookeeper://[::1]/x"), "/x", U("zookeeper://[::1]/x")),
         Ok("IPv6 with zone in the section", null, Z(("servers", "[fe80::1%eth0]:2181,127.0.0.1")), E(null),
             "[fe80::1%eth0]:2181,127.0.0.1:2181", CfgServers, "/orleans", DefaultPathSource),
+        Ok("labels starting with a digit and IPv4-mapped IPv6", "zookeeper://1a.example,[::ffff:10.0.0.1]:2/x", null, E(null),
+            "1a.example:2181,[::ffff:10.0.0.1]:2", U("zookeeper://1a.example,[::ffff:10.0.0.1]:2/x"), "/x", U("zookeeper://1a.example,[::ffff:10.0.0.1]:2/x")),
         Ok("IPv4 and host names with '_', '-' and port 65535", "zookeeper://10.0.0.2:1,zoo_keeper-1.example.com:65535/x", null, E(null),
             "10.0.0.2:1,zoo_keeper-1.example.com:65535", U("zookeeper://10.0.0.2:1,zoo_keeper-1.example.com:65535/x"), "/x", U("zookeeper://10.0.0.2:1,zoo_keeper-1.example.com:65535/x")),
 
@@ -209,6 +211,11 @@ public sealed class ResolutionTests
         Fail("IPv6 without brackets", "zookeeper://fe80::1/x", null, E(null), U("zookeeper://fe80::1/x"), "fe80::1", "must be written in brackets"),
         Fail("brackets around a host name", "zookeeper://[zk1]:2181/x", null, E(null), U("zookeeper://[zk1]:2181/x"), "[zk1]:2181", "not an IPv6 address"),
         Fail("same server twice", "zookeeper://zk:2181,ZK:2181/x", null, E(null), U("zookeeper://zk:2181,ZK:2181/x"), "ZK:2181", "twice"),
+        Fail("host name with a trailing dot", "zookeeper://zk.example.com.:2181/x", null, E(null), U("zookeeper://zk.example.com.:2181/x"), "zk.example.com.:2181", "ending in '.'", "without the trailing dot"),
+        Fail("short IPv4 form in the section", null, Z(("servers", "zk:1,10.1:2181")), E(null), CfgServers, "10.1:2181", "'zk:1,10.1:2181'", "not a valid IPv4 address"),
+        Fail("IPv4 with a leading zero in the environment", null, null, E("010.0.0.1"), Env, "010.0.0.1", "not a valid IPv4 address", "without leading zeros"),
+        Fail("hexadecimal IPv4 form", "zookeeper://0x7f.1:2181/x", null, E(null), U("zookeeper://0x7f.1:2181/x"), "0x7f.1:2181", "read as the IPv4 address 127.0.0.1"),
+        Fail("'%' outside brackets", null, Z(("servers", "zk%1")), E(null), CfgServers, "zk%1", "invalid host name 'zk%1'"),
 
         // ---- Invalid: URL paths ----
         Fail("double slash in path", "zookeeper:///a//b", null, E("zk:1"), U("zookeeper:///a//b"), "/a//b", "empty component ('//')"),

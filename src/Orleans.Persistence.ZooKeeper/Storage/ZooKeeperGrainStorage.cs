@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime;
@@ -17,9 +16,8 @@ namespace Orleans.Persistence.ZooKeeper;
 /// in one transaction, the node's version and the existence of a child named after the czxid ("incarnation guard"),
 /// so an ETag taken before a delete can never match a re-created node.
 /// </summary>
-internal sealed class ZooKeeperGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
-    private static readonly byte[] GZipMagic = [0x1f, 0x8b];
     private readonly string _name;
     private readonly string _serviceId;
     private readonly ZooKeeperGrainStorageOptions _options;
@@ -102,20 +100,7 @@ internal sealed class ZooKeeperGrainStorage : IGrainStorage, ILifecycleParticipa
             return;
         }
 
-        T state;
-        try
-        {
-            var bytes = result.Data.AsSpan().StartsWith(GZipMagic) ? Decompress(result.Data) : result.Data;
-            state = _options.GrainStorageSerializer.Deserialize<T>(new BinaryData(bytes))!;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw new ZooKeeperStorageException(
-                $"{Context("read", stateName, grainId, etag)}: the data in node {path} ({result.Data.Length} bytes) does not deserialize as {typeof(T).FullName} with {_options.GrainStorageSerializer.GetType().Name}: {ex.Message}. The node was left untouched.",
-                ex);
-        }
-
-        grainState.State = state;
+        grainState.State = Deserialize<T>(result.Data, stateName, grainId, etag, path);
         grainState.ETag = etag;
         grainState.RecordExists = true;
     }
@@ -291,73 +276,6 @@ internal sealed class ZooKeeperGrainStorage : IGrainStorage, ILifecycleParticipa
         return container.Client;
     }
 
-    private ReadOnlyMemory<byte> Serialize<T>(T state, string stateName, GrainId grainId, string? etag, string path)
-    {
-        ReadOnlyMemory<byte> data;
-        try
-        {
-            // No copy: the client serializes straight from this memory into its outgoing buffer.
-            data = _options.GrainStorageSerializer.Serialize(state).ToMemory();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw new ZooKeeperStorageException($"{Context("write", stateName, grainId, etag)}: the state ({typeof(T).FullName}) does not serialize with {_options.GrainStorageSerializer.GetType().Name}: {ex.Message}", ex);
-        }
-
-        if (data.Length == 0)
-        {
-            throw new ZooKeeperStorageException($"{Context("write", stateName, grainId, etag)}: the serializer produced no bytes; an empty node means 'no record' to this provider.");
-        }
-
-        if (_options.CompressState)
-        {
-            data = Compress(data, _options.CompressionLevel);
-        }
-
-        var limit = MaxStateSize(path);
-        if (data.Length > limit)
-        {
-            throw new ZooKeeperStorageException(
-                $"{Context("write", stateName, grainId, etag)}: the serialized state is {data.Length} bytes{(_options.CompressState ? " (compressed)" : string.Empty)}, over the limit of {limit} bytes " +
-                $"({(_options.MaxStateSize is null ? "ZooKeeper's packet limit minus the request's paths and headers" : "ZooKeeperGrainStorageOptions.MaxStateSize")}). Nothing was sent; the stored state is unchanged." +
-                (_options.CompressState ? string.Empty : " ZooKeeperGrainStorageOptions.CompressState may help."));
-        }
-
-        return data;
-    }
-
-    private int MaxStateSize(string path)
-    {
-        if (_options.MaxStateSize is { } configured)
-        {
-            return configured;
-        }
-
-        var packet = Container.Client.Options.MaxPacketSize;
-        var pathBytes = System.Text.Encoding.UTF8.GetByteCount(path);
-        return packet - (2 * pathBytes) - 64 - ZooKeeperGrainStorageOptions.PacketOverhead;
-    }
-
-    private static byte[] Compress(ReadOnlyMemory<byte> data, CompressionLevel level)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, level, leaveOpen: true))
-        {
-            gzip.Write(data.Span);
-        }
-
-        return output.ToArray();
-    }
-
-    private static byte[] Decompress(byte[] data)
-    {
-        using var input = new MemoryStream(data);
-        using var gzip = new GZipStream(input, CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        gzip.CopyTo(output);
-        return output.ToArray();
-    }
-
     private static void ResetState<T>(IGrainState<T> grainState, string? etag)
     {
         grainState.State = CreateDefault<T>();
@@ -404,5 +322,4 @@ internal sealed class ZooKeeperGrainStorage : IGrainStorage, ILifecycleParticipa
         StorageLog.Failed(_logger, ex, _name, message);
         return new ZooKeeperStorageException(message, ex);
     }
-
 }

@@ -71,7 +71,14 @@ internal sealed class ConnectionString
         return new ConnectionString(servers, chroot);
     }
 
-    /// <summary>Parses one <c>host[:port]</c> entry; throws <see cref="FormatException"/> naming what is wrong.</summary>
+    /// <summary>
+    /// Parses one <c>host[:port]</c> entry; throws <see cref="FormatException"/> naming what is wrong. This is the one
+    /// grammar for a server entry: host name or IPv4 address (rules in <see cref="ServerHost"/>), or an IPv6 address in
+    /// brackets; optional port 1-65535 (default <see cref="ServerAddress.DefaultPort"/>); no whitespace. The container's
+    /// configuration uses it too, wrapping the message with where the value came from.
+    /// </summary>
+    /// <param name="entry">The entry as written.</param>
+    /// <param name="whole">The connect string the entry is part of, named in messages; null for an entry on its own.</param>
     public static ServerAddress ParseServer(string entry, string? whole = null)
     {
         var where = whole is null ? string.Empty : $" in connect string '{whole}'";
@@ -80,19 +87,21 @@ internal sealed class ConnectionString
             throw new FormatException($"Empty server entry{where}.");
         }
 
-        if (entry.Trim().Length != entry.Length || entry.Any(char.IsWhiteSpace))
+        var shown = ZooKeeperPath.Printable(entry);
+        if (entry.Any(char.IsWhiteSpace))
         {
-            throw new FormatException($"Server entry '{entry}'{where} contains whitespace.");
+            throw new FormatException($"Server entry '{shown}'{where} contains whitespace.");
         }
 
         string host;
         string? portText = null;
-        if (entry[0] == '[')
+        var bracketed = entry[0] == '[';
+        if (bracketed)
         {
             var close = entry.IndexOf(']', StringComparison.Ordinal);
             if (close < 0)
             {
-                throw new FormatException($"Server entry '{entry}'{where} has an unclosed '['.");
+                throw new FormatException($"Server entry '{shown}'{where} has an unclosed '['.");
             }
 
             host = entry[1..close];
@@ -101,7 +110,7 @@ internal sealed class ConnectionString
             {
                 if (rest[0] != ':')
                 {
-                    throw new FormatException($"Server entry '{entry}'{where}: expected ':' after ']'.");
+                    throw new FormatException($"Server entry '{shown}'{where}: expected ':' after ']'.");
                 }
 
                 portText = rest[1..];
@@ -112,7 +121,7 @@ internal sealed class ConnectionString
             var colon = entry.LastIndexOf(':');
             if (colon >= 0 && entry.IndexOf(':', StringComparison.Ordinal) != colon)
             {
-                throw new FormatException($"Server entry '{entry}'{where}: IPv6 addresses must be written in brackets, e.g. [::1]:2181.");
+                throw new FormatException($"Server entry '{shown}'{where}: IPv6 addresses must be written in brackets, e.g. [::1]:2181.");
             }
 
             host = colon >= 0 ? entry[..colon] : entry;
@@ -121,12 +130,13 @@ internal sealed class ConnectionString
 
         if (host.Length == 0)
         {
-            throw new FormatException($"Server entry '{entry}'{where} has an empty host.");
+            throw new FormatException($"Server entry '{shown}'{where} has an empty host.");
         }
 
-        if (host.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':' or '%')))
+        var hostError = ServerHost.GetError(host, bracketed);
+        if (hostError is not null)
         {
-            throw new FormatException($"Server entry '{entry}'{where} has an invalid host name '{host}'.");
+            throw new FormatException($"Server entry '{shown}'{where} {hostError}.");
         }
 
         var port = ServerAddress.DefaultPort;
@@ -134,7 +144,7 @@ internal sealed class ConnectionString
         {
             if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port < 1 || port > 65535)
             {
-                throw new FormatException($"Server entry '{entry}'{where} has an invalid port '{portText}' (expected 1-65535).");
+                throw new FormatException($"Server entry '{shown}'{where} has an invalid port '{ZooKeeperPath.Printable(portText)}' (expected 1-65535).");
             }
         }
 

@@ -23,6 +23,18 @@ internal sealed partial class ZooKeeperSession
 
     private void SearchReadWrite(Connection readOnly)
     {
+        try
+        {
+            SearchReadWriteCore(readOnly);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is closing.
+        }
+    }
+
+    private void SearchReadWriteCore(Connection readOnly)
+    {
         var delay = FirstSearchDelay;
         var stop = new[] { _shutdown.Token.WaitHandle, ((IAsyncResult)readOnly.Closed).AsyncWaitHandle };
         while (WaitHandle.WaitAny(stop, delay) == WaitHandle.WaitTimeout)

@@ -344,6 +344,7 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
     {
         await CloseAsync(CancellationToken.None).ConfigureAwait(false);
         await Dispatcher.DisposeAsync().ConfigureAwait(false);
-        _shutdown.Dispose();
+
+        // _shutdown is not disposed: a background thread (the read-write search) may still be leaving and look at it.
     }
 }
