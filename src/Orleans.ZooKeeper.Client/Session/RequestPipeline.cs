@@ -249,10 +249,22 @@ internal sealed class RequestPipeline
     /// <summary>Credentials count from the moment they are written: later connections replay them before anything else.</summary>
     private void RememberCredentials(PendingRequest request)
     {
-        if (request.Xid == Xids.Auth && request.State is AuthInfo auth
-            && !_credentials.Any(a => a.Scheme == auth.Scheme && a.Auth.AsSpan().SequenceEqual(auth.Auth)))
+        if (request.Xid == Xids.Auth && request.State is AuthInfo auth)
         {
-            _credentials.Add(auth);
+            Remember(auth); // a separate method, so the hot path allocates no closure
+        }
+
+        void Remember(AuthInfo credential)
+        {
+            foreach (var known in _credentials)
+            {
+                if (known.Scheme == credential.Scheme && known.Auth.AsSpan().SequenceEqual(credential.Auth))
+                {
+                    return;
+                }
+            }
+
+            _credentials.Add(credential);
         }
     }
 
