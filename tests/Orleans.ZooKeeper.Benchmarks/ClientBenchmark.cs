@@ -13,8 +13,11 @@ namespace Orleans.ZooKeeper.Benchmarks;
 /// <summary>Command-line options of the <c>client</c> benchmark.</summary>
 internal sealed record ClientBenchmarkOptions
 {
-    /// <summary>Timed rounds (each runs every row for both clients); the table reports the median.</summary>
-    public int Rounds { get; init; } = 5;
+    /// <summary>
+    /// Timed rounds (each runs every row for both clients; who goes first alternates); the table reports the median.
+    /// Even, so each client goes first equally often (going first after a round's cleanup costs the server's garbage collection).
+    /// </summary>
+    public int Rounds { get; init; } = 8;
 
     /// <summary>Runs our client with <see cref="ZooKeeperClientOptions.RunContinuationsAsynchronously"/> = true (the default is false).</summary>
     public bool AsyncContinuations { get; init; }
@@ -60,7 +63,7 @@ internal sealed record ClientBenchmarkOptions
 internal static class ClientBenchmark
 {
     private const int PayloadBytes = 100;
-    private const int WarmupDivisor = 5;
+    private const int WarmupPasses = 2;
     private const string OurRoot = "/bench-ours";
     private const string JavaRoot = "/bench-java";
     private static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(30);
@@ -90,10 +93,13 @@ internal static class ClientBenchmark
             // forceSync=no is the harness default (ZooKeeperServerOptions.ForceSync = false); full JIT on the server.
             // The TLS row uses the same server's secure port (Netty), TLS 1.3 for both clients, trusting the test CA.
             var certificates = TestCertificates.Shared;
+            // A 1 GB heap keeps the server's garbage collections (a 20,000-node create round makes a lot of garbage)
+            // from landing in the middle of the next timed run.
             var serverOptions = new ZooKeeperServerOptions
             {
                 FastStartupJvm = false,
                 ForceSync = false,
+                HeapMegabytes = 1024,
                 Tls = certificates.CreateServerTlsOptions(ZooKeeperTlsClientAuth.None, ZooKeeperTlsProtocols.Tls13),
             };
             await using var server = await ZooKeeperServer.StartNewAsync(serverOptions, ct);
@@ -127,18 +133,21 @@ internal static class ClientBenchmark
 
             PrintNotes(options, server, serverOptions, serverVersion, java, ours, await JavaVersionAsync(ct));
 
-            // ---- warm-up: both clients, every row at 1/WarmupDivisor size, untimed.
-            Console.WriteLine($"warm-up (every row at 1/{WarmupDivisor} size, not reported) ...");
-            foreach (var row in Rows)
+            // ---- warm-up: both clients, every row at full size, untimed, so the server's JIT (and both clients') is
+            // warm before the first timed round; otherwise the rounds speed up as they go and favour whoever goes later.
+            Console.WriteLine($"warm-up ({WarmupPasses} untimed passes of every row at full size) ...");
+            for (var pass = 0; pass < WarmupPasses; pass++)
             {
-                var n = Math.Max(1, row.Count / WarmupDivisor);
-                var (o, j, data) = For(row);
-                await o.RunAsync(row.Op, row.Mode, n, OurRoot + "/warmup", ct);
-                await j.RunAsync(row.Op, row.Mode, n, PayloadBytes, DataOrCreateBase(row, data, JavaRoot + "/warmup"), ct);
-            }
+                foreach (var row in Rows)
+                {
+                    var (o, j, data) = For(row);
+                    await o.RunAsync(row.Op, row.Mode, row.Count, OurRoot + "/warmup", ct);
+                    await j.RunAsync(row.Op, row.Mode, row.Count, PayloadBytes, DataOrCreateBase(row, data, JavaRoot + "/warmup"), ct);
+                }
 
-            await ours.CleanupAsync(OurRoot + "/warmup", ct);
-            await java.CleanupAsync(JavaRoot + "/warmup", ct);
+                await ours.CleanupAsync(OurRoot + "/warmup", ct);
+                await java.CleanupAsync(JavaRoot + "/warmup", ct);
+            }
 
             // ---- timed rounds
             int[] benchmarkPids = [Environment.ProcessId, server.Pid, javaPlain.ProcessId, javaSecure.ProcessId];
@@ -156,21 +165,38 @@ internal static class ClientBenchmark
                     var row = Rows[r];
                     var (ourRunner, javaRunner, javaData) = For(row);
                     RunSample o, j;
+                    double oServer, jServer;
+                    // Each timed run starts on a quiet machine: the previous run's after-work (the server's and the
+                    // other client's garbage collection and JIT) would otherwise land in it.
                     if (oursFirst)
                     {
+                        await HostQuiet.WaitAsync(ct);
+                        var s0 = ProcessCpu.Of(server.Pid);
                         o = await ourRunner.RunAsync(row.Op, row.Mode, row.Count, ourCreateBase, ct);
+                        var s1 = ProcessCpu.Of(server.Pid);
+                        await HostQuiet.WaitAsync(ct);
+                        var s2 = ProcessCpu.Of(server.Pid);
                         j = ToSample(await javaRunner.RunAsync(row.Op, row.Mode, row.Count, PayloadBytes, DataOrCreateBase(row, javaData, javaCreateBase), ct));
+                        var s3 = ProcessCpu.Of(server.Pid);
+                        (oServer, jServer) = ((s1 - s0).TotalMicroseconds / row.Count, (s3 - s2).TotalMicroseconds / row.Count);
                     }
                     else
                     {
+                        await HostQuiet.WaitAsync(ct);
+                        var s0 = ProcessCpu.Of(server.Pid);
                         j = ToSample(await javaRunner.RunAsync(row.Op, row.Mode, row.Count, PayloadBytes, DataOrCreateBase(row, javaData, javaCreateBase), ct));
+                        var s1 = ProcessCpu.Of(server.Pid);
+                        await HostQuiet.WaitAsync(ct);
+                        var s2 = ProcessCpu.Of(server.Pid);
                         o = await ourRunner.RunAsync(row.Op, row.Mode, row.Count, ourCreateBase, ct);
+                        var s3 = ProcessCpu.Of(server.Pid);
+                        (oServer, jServer) = ((s3 - s2).TotalMicroseconds / row.Count, (s1 - s0).TotalMicroseconds / row.Count);
                     }
 
                     ourSamples[r].Add(o);
                     javaSamples[r].Add(j);
                     Console.WriteLine(Invariant(
-                        $"  {row.Name,-22} ours {o.OpsPerSecond,8:F0} ops/s {o.CpuMicrosPerOp,6:F1} µs/op | Java {j.OpsPerSecond,8:F0} ops/s {j.CpuMicrosPerOp,6:F1} µs/op{ErrorNote(o, j)}"));
+                        $"  {row.Name,-22} ours {o.OpsPerSecond,8:F0} ops/s {o.CpuMicrosPerOp,6:F1} µs/op (server {oServer,5:F1}) | Java {j.OpsPerSecond,8:F0} ops/s {j.CpuMicrosPerOp,6:F1} µs/op (server {jServer,5:F1}){ErrorNote(o, j)}"));
                 }
 
                 // Keep the server's tree small: the create parents of this round go now.
@@ -270,7 +296,7 @@ internal static class ClientBenchmark
             $"ours:    {RuntimeInformation.FrameworkDescription}, GC {(GCSettings.IsServerGC ? "server" : "workstation")}{(GCSettings.LatencyMode == GCLatencyMode.Batch ? "" : " concurrent")}, RunContinuationsAsynchronously={options.AsyncContinuations}, session 0x{ours.Client.SessionId:x}, pid {Environment.ProcessId}"));
         Console.WriteLine($"Java:    official client {JavaReferenceClient.ZooKeeperJar} (3.8.0) on {javaVersion}, -Xmx512m, session {java.SessionId}, pid {java.ProcessId}; the TLS row: a second Java client with ClientCnxnSocketNetty (zookeeper.client.secure=true), TLS 1.3");
         Console.WriteLine(Invariant(
-            $"load:    payload {PayloadBytes} B, one session per client, setData/getData rotate over {OurClientRunner.NodeSet} nodes, each create round under a fresh parent (deleted after the round); {options.Rounds} timed round(s) after 1 warm-up"));
+            $"load:    payload {PayloadBytes} B, one session per client, setData/getData rotate over {OurClientRunner.NodeSet} nodes, each create round under a fresh parent (deleted after the round); {options.Rounds} timed round(s) after {WarmupPasses} full-size warm-up passes"));
         Console.WriteLine("CPU:     ours = this process's Process.TotalProcessorTime delta (refreshed); Java = its process CPU (OperatingSystemMXBean.getProcessCpuTime);");
         Console.WriteLine("         both cover all threads incl. GC/JIT; Java's counter ticks in 10 ms, i.e. 5 µs/op steps on the 2,000-op sync rows");
         Console.WriteLine();
@@ -349,6 +375,59 @@ internal static class ClientBenchmark
         }
 
         return "cpu model unknown";
+    }
+
+    /// <summary>Waits (up to 2 s) until the whole host is nearly idle: below 10 % CPU over a 50 ms window (/proc/stat).</summary>
+    private static class HostQuiet
+    {
+        public static async Task WaitAsync(CancellationToken ct)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+            while (DateTime.UtcNow < deadline)
+            {
+                var (total0, idle0) = Sample();
+                await Task.Delay(50, ct);
+                var (total1, idle1) = Sample();
+                var total = total1 - total0;
+                if (total <= 0 || 1.0 - ((double)(idle1 - idle0) / total) < 0.10)
+                {
+                    return;
+                }
+            }
+        }
+
+        private static (long Total, long Idle) Sample()
+        {
+            try
+            {
+                var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var v = cpu.Skip(1).Take(8).Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                return (v.Sum(), v[3] + v[4]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                return (0, 0);
+            }
+        }
+    }
+
+    /// <summary>A process's CPU time (user + system) from /proc/PID/stat, in clock ticks of 10 ms (zero where unreadable).</summary>
+    private static class ProcessCpu
+    {
+        public static TimeSpan Of(int pid)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+                var rest = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var ticks = long.Parse(rest[11], CultureInfo.InvariantCulture) + long.Parse(rest[12], CultureInfo.InvariantCulture);
+                return TimeSpan.FromMilliseconds(ticks * 10);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                return TimeSpan.Zero;
+            }
+        }
     }
 
     private sealed record Row(string Name, string Op, string Mode, int Count, bool Tls = false);

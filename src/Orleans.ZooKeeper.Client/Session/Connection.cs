@@ -20,6 +20,14 @@ internal sealed partial class Connection
     /// <summary>A caller writes its own request only when it is at most this large (a blocking write of it cannot block).</summary>
     private const int InlineFlushMaxBytes = 16 * 1024;
 
+    /// <summary>With this many requests unanswered the server has work queued for a while: the writer lets small batches grow.</summary>
+    private const int DeepPipeline = 256;
+
+    /// <summary>The batch size the writer waits for in a deep pipeline (at most <see cref="CoalesceWaitMilliseconds"/>).</summary>
+    private const int CoalesceBytes = 16 * 1024;
+
+    private const int CoalesceWaitMilliseconds = 1;
+
     private readonly TransportStream _transport;
     private readonly Stream _stream;
     private readonly ConnectionContext _context;
@@ -35,6 +43,7 @@ internal sealed partial class Connection
     private bool _pingOutstanding;
     private bool _closed;
     private bool _writerWaiting;
+    private bool _writerCoalescing;
     private long _lastSendTicks;
     private long _lastReceiveTicks;
     private long _firstSendAfterReceiveTicks;
@@ -210,11 +219,24 @@ internal sealed partial class Connection
                 FrameBuffer batch;
                 lock (_lock)
                 {
+                    var coalesced = false;
                     while (true)
                     {
                         if (_closed)
                         {
                             return;
+                        }
+
+                        if (!coalesced && Unanswered >= DeepPipeline && !_batch.IsFlushing && _batch.Active.Length is > 0 and < CoalesceBytes)
+                        {
+                            // The server has hundreds of requests to work through: sending a few more a moment later
+                            // costs it nothing, and one large write instead of many small ones saves both sides
+                            // (the server reads each client write separately).
+                            coalesced = true;
+                            _writerWaiting = _writerCoalescing = true;
+                            Monitor.Wait(_lock, CoalesceWaitMilliseconds);
+                            _writerWaiting = _writerCoalescing = false;
+                            continue;
                         }
 
                         if (_batch.TryTake() is { } taken)
@@ -358,7 +380,7 @@ internal sealed partial class Connection
 
     private void WakeWriter()
     {
-        if (_writerWaiting)
+        if (_writerWaiting && (!_writerCoalescing || _batch.Active.Length >= CoalesceBytes))
         {
             Monitor.Pulse(_lock);
         }

@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.zookeeper.AsyncCallback;
+import org.apache.zookeeper.data.Stat;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
@@ -240,7 +241,9 @@ public final class ZkJavaBench {
         final AtomicInteger errors = new AtomicInteger();
         switch (op) {
             case "create": {
-                AsyncCallback.StringCallback cb = (rc, path, ctx, name) -> {
+                // Create2Callback: the request is create2, whose reply carries the new node's Stat, like our
+                // client's CreateAsync (which returns it); a StringCallback would send the lighter create.
+                AsyncCallback.Create2Callback cb = (rc, path, ctx, name, stat) -> {
                     if (rc != 0) {
                         errors.incrementAndGet();
                     }
@@ -290,7 +293,7 @@ public final class ZkJavaBench {
             try {
                 switch (op) {
                     case "create":
-                        z.create(paths[i], payload, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+                        z.create(paths[i], payload, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT, new Stat()); // create2, as ours
                         break;
                     case "setData":
                         z.setData(paths[i], payload, -1);
