@@ -1,9 +1,9 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orleans.ZooKeeper.Client.Logging;
-using Orleans.ZooKeeper.Client.Session;
+using Orleans.ZooKeeper.Client.Watches;
 
-namespace Orleans.ZooKeeper.Client.Watches;
+namespace Orleans.ZooKeeper.Client.Session;
 
 /// <summary>
 /// Delivers watch events and state changes to user callbacks on one loop, one at a time, in the order the client
