@@ -215,6 +215,17 @@ internal static class ClientBenchmark
                 allocations.Add((op, bytes, errors));
             }
 
+            // ---- the cost of the client's telemetry with listeners attached (a MeterListener taking every measurement
+            // and an ActivityListener recording every span), against the same runs without: separate, untimed by the table.
+            var quietRun = await ours.RunAsync("setData", "pipelined", maxCount, OurRoot + "/alloc", ct);
+            (double BytesPerOp, RunSample Run) listened;
+            using (TelemetryListeners.Attach())
+            {
+                var (bytes, errors) = await ours.MeasurePipelinedAllocationAsync("setData", maxCount, OurRoot + "/alloc", ct);
+                listened = (bytes, await ours.RunAsync("setData", "pipelined", maxCount, OurRoot + "/alloc", ct));
+                allocations.Add(("setData+listeners", bytes, errors));
+            }
+
             await ours.CleanupAsync(OurRoot + "/alloc", ct);
             await oursPlain.CleanupDataAsync(ct);
             await oursSecure.CleanupDataAsync(ct);
@@ -256,6 +267,8 @@ internal static class ClientBenchmark
                 $"ours, bytes allocated per pipelined setData: {setData.BytesPerOp:F1} B/op (GC.GetTotalAllocatedBytes(precise) delta over a separate pipelined run of {maxCount:N0} setData, ÷ {maxCount:N0}; whole process, all threads; the ValueTask<Stat>[] and the path array are allocated before the measured region, so they are not included)"));
             Console.WriteLine(Invariant(
                 $"ours, same measurement for pipelined getData: {allocations[1].BytesPerOp:F1} B/op (includes the returned byte[] data), create: {allocations[2].BytesPerOp:F1} B/op (includes the returned path string)"));
+            Console.WriteLine(Invariant(
+                $"ours, with a MeterListener and an ActivityListener recording everything: {listened.BytesPerOp:F1} B/op per pipelined setData (a span each), {listened.Run.OpsPerSecond:F0} ops/s and {listened.Run.CpuMicrosPerOp:F1} CPU µs/op vs {quietRun.OpsPerSecond:F0} ops/s and {quietRun.CpuMicrosPerOp:F1} µs/op without (one run each)"));
             if (totalErrors > 0)
             {
                 Console.WriteLine($"WARNING: {totalErrors} operation(s) failed with a ZooKeeper error; their rows are not comparable.");
@@ -375,6 +388,42 @@ internal static class ClientBenchmark
         }
 
         return "cpu model unknown";
+    }
+
+    /// <summary>Listeners that take every measurement of the client's meter and record every span of its activity source.</summary>
+    private static class TelemetryListeners
+    {
+        public static IDisposable Attach()
+        {
+            var meters = new System.Diagnostics.Metrics.MeterListener();
+            long sink = 0;
+            meters.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == ZooKeeperClientDiagnostics.MeterName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            meters.SetMeasurementEventCallback<double>((_, value, _, _) => Interlocked.Add(ref sink, (long)value));
+            meters.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref sink, value));
+            meters.Start();
+            var spans = new System.Diagnostics.ActivityListener
+            {
+                ShouldListenTo = source => source.Name == ZooKeeperClientDiagnostics.ActivitySourceName,
+                Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            };
+            System.Diagnostics.ActivitySource.AddActivityListener(spans);
+            return new Both(meters, spans);
+        }
+
+        private sealed class Both(IDisposable a, IDisposable b) : IDisposable
+        {
+            public void Dispose()
+            {
+                a.Dispose();
+                b.Dispose();
+            }
+        }
     }
 
     /// <summary>Waits (up to 2 s) until the whole host is nearly idle: below 10 % CPU over a 50 ms window (/proc/stat).</summary>

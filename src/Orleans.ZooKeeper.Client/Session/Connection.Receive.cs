@@ -130,6 +130,7 @@ internal sealed partial class Connection
 
         _readEnd += n;
         Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
+        Diagnostics.ClientTelemetry.BytesReceived.Add(n);
         var small = n < CoalesceBytes / 4;
         while (_readEnd - _readStart >= 4)
         {

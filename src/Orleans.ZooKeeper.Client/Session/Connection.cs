@@ -62,9 +62,13 @@ internal sealed partial class Connection
         _pingEveryMs = Math.Max(1, Math.Min(_readTimeoutMs / 2, 10_000));
         _lastSendTicks = _lastReceiveTicks = Environment.TickCount64;
         _readBuffer = new byte[64 * 1024];
+        ServerText = transport.Server.ToString();
     }
 
     public ServerAddress Server => _transport.Server;
+
+    /// <summary><see cref="Server"/> as text, made once.</summary>
+    public string ServerText { get; }
 
     public long SessionId { get; }
 
@@ -76,6 +80,9 @@ internal sealed partial class Connection
 
     /// <summary>The negotiated TLS version, or null for plaintext.</summary>
     public string? TlsProtocol => _transport.TlsProtocol;
+
+    /// <summary>Requests written and waiting for their reply (a gauge: read without the lock).</summary>
+    public int InFlightCount => _inFlight.Count;
 
     /// <summary>Completes with the reason once the connection is closed.</summary>
     public Task<Exception> Closed => _closedSignal.Task;
@@ -191,7 +198,7 @@ internal sealed partial class Connection
         try
         {
             _stream.Write(batch.WrittenSpan);
-            NoteSend();
+            NoteSend(batch.Length);
         }
         catch (Exception ex) when (IsTransportError(ex))
         {
@@ -254,7 +261,7 @@ internal sealed partial class Connection
                 try
                 {
                     _stream.Write(batch.WrittenSpan);
-                    NoteSend();
+                    NoteSend(batch.Length);
                 }
                 finally
                 {
@@ -387,8 +394,9 @@ internal sealed partial class Connection
     }
 
     /// <summary>Notes a send: the first one after the last receive starts the read-timeout clock.</summary>
-    private void NoteSend()
+    private void NoteSend(int bytes)
     {
+        Diagnostics.ClientTelemetry.BytesSent.Add(bytes);
         var now = Environment.TickCount64;
         Volatile.Write(ref _lastSendTicks, now);
         if (Volatile.Read(ref _firstSendAfterReceiveTicks) <= Volatile.Read(ref _lastReceiveTicks))

@@ -81,10 +81,12 @@ internal sealed class EventDispatcher : IAsyncDisposable
         }
         else if (item.Single is not null)
         {
+            Diagnostics.ClientTelemetry.WatchEvents.Add(1);
             item.Single(item.Event!);
         }
         else if (item.Many is not null)
         {
+            Diagnostics.ClientTelemetry.WatchEvents.Add(1);
             foreach (var w in item.Many)
             {
                 try

@@ -55,6 +55,12 @@ internal abstract class PendingRequest
     /// <summary>The pipeline that placed the request (told when the caller cancels).</summary>
     public RequestPipeline? Owner;
 
+    /// <summary>When the request was issued (Stopwatch ticks), only while the duration histogram is listened to; else 0.</summary>
+    public long StartTimestamp;
+
+    /// <summary>The client span, only while the activity source is listened to.</summary>
+    public System.Diagnostics.Activity? Activity;
+
     /// <summary>True once the caller has been given a result or an exception.</summary>
     public abstract bool IsCompleted { get; }
 
@@ -206,6 +212,7 @@ internal sealed class PendingRequest<T, TDecoder> : PendingRequest, IValueTaskSo
     {
         if (Interlocked.Exchange(ref _completed, 1) == 0)
         {
+            EndTelemetry(null);
             _core.RunContinuationsAsynchronously = runAsync;
             _core.SetResult(result);
         }
@@ -215,8 +222,19 @@ internal sealed class PendingRequest<T, TDecoder> : PendingRequest, IValueTaskSo
     {
         if (Interlocked.Exchange(ref _completed, 1) == 0)
         {
+            EndTelemetry(exception);
             _core.RunContinuationsAsynchronously = runAsync;
             _core.SetException(exception);
+        }
+    }
+
+    private void EndTelemetry(Exception? error)
+    {
+        if (StartTimestamp != 0 || Activity is not null)
+        {
+            Diagnostics.ClientTelemetry.Finish(Op, StartTimestamp, Activity, error);
+            StartTimestamp = 0;
+            Activity = null;
         }
     }
 
@@ -234,6 +252,8 @@ internal sealed class PendingRequest<T, TDecoder> : PendingRequest, IValueTaskSo
         State = null;
         Watch = default;
         Owner = null;
+        StartTimestamp = 0;
+        Activity = null;
         Next = null;
         Previous = null;
         ReleaseFrame();

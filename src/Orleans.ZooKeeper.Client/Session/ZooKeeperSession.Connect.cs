@@ -11,6 +11,7 @@ internal sealed partial class ZooKeeperSession
     private byte[] _password = new byte[ConnectRequest.PasswordLength];
     private bool _seenReadWriteServer;
     private Exception? _lastConnectError;
+    private int _connectionsMade;
 
     /// <summary>One TCP connect + TLS + session handshake attempt: the option, else the session timeout ÷ servers, within 1..10 s.</summary>
     public TimeSpan ConnectTimeout => Options.ConnectTimeout
@@ -147,6 +148,11 @@ internal sealed partial class ZooKeeperSession
             Log.NewSessionAfterReadOnly(_logger, previous, connection.SessionId);
         }
 
+        if (_connectionsMade++ > 0)
+        {
+            Diagnostics.ClientTelemetry.Reconnects.Add(1);
+        }
+
         Interlocked.Exchange(ref _sessionId, connection.SessionId);
         _password = connection.Password;
         _seenReadWriteServer |= !connection.IsReadOnly;
@@ -183,6 +189,7 @@ internal sealed partial class ZooKeeperSession
     {
         var expiredId = SessionId;
         Log.SessionExpired(_logger, expiredId);
+        Diagnostics.ClientTelemetry.Expirations.Add(1);
         Interlocked.Exchange(ref _sessionId, 0);
         _password = new byte[ConnectRequest.PasswordLength];
         _seenReadWriteServer = false;

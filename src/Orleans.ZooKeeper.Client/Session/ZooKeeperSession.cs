@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.ZooKeeper.Client.Diagnostics;
 using Orleans.ZooKeeper.Client.Logging;
 using Orleans.ZooKeeper.Client.Proto;
 using Orleans.ZooKeeper.Client.Transport;
@@ -12,7 +13,7 @@ namespace Orleans.ZooKeeper.Client.Session;
 /// and the heartbeat timer. Connections come and go under it; the session id, credentials, watches and queued
 /// requests carry over.
 /// </summary>
-internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDisposable
+internal sealed partial class ZooKeeperSession : IConnectionEvents, ISessionGauges, IAsyncDisposable
 {
     private readonly ILogger _logger;
     private readonly ServerList _servers;
@@ -27,6 +28,7 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
     private TaskCompletionSource _connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile Connection? _current;
     private volatile bool _started;
+    private volatile SessionIdLabel? _sessionIdText;
     private Task? _closeTask;
 
     public ZooKeeperSession(ZooKeeperClientOptions options, ILogger logger)
@@ -65,7 +67,7 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
 
     public TimeSpan NegotiatedTimeout => _current is { } c ? TimeSpan.FromMilliseconds(c.NegotiatedTimeoutMs) : TimeSpan.Zero;
 
-    public string? CurrentServer => _current?.Server.ToString();
+    public string? CurrentServer => _current?.ServerText;
 
     /// <summary>The TLS version of the current connection, or null (plaintext, or not connected).</summary>
     public string? TlsProtocol => _current?.TlsProtocol;
@@ -75,6 +77,28 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
 
     /// <summary>Requests waiting for a connection.</summary>
     public int QueuedRequests => _pipeline.QueuedCount;
+
+    int ISessionGauges.InFlight => _current?.InFlightCount ?? 0;
+
+    int ISessionGauges.Queued => _pipeline.QueuedCount;
+
+    string? ISessionGauges.Server => CurrentServer;
+
+    string ISessionGauges.SessionIdText
+    {
+        get
+        {
+            var id = SessionId;
+            var cached = _sessionIdText;
+            if (cached is null || cached.Id != id)
+            {
+                cached = new SessionIdLabel(id, "0x" + id.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+                _sessionIdText = cached;
+            }
+
+            return cached.Text;
+        }
+    }
 
     /// <summary>How long a request waits for a connection: the option, else the session timeout.</summary>
     public TimeSpan QueueTimeout => Options.DisconnectedRequestTimeout ?? Options.SessionTimeout;
@@ -100,6 +124,7 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
             _started = true;
         }
 
+        ClientTelemetry.Register(this);
         _timer.Start("ZooKeeper session timer");
         var thread = new Thread(SendLoop) { IsBackground = true, Name = "ZooKeeper send " + ConnectString };
         thread.UnsafeStart();
@@ -122,6 +147,17 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
         request.Path = path;
         request.Watch = watch;
         request.State = state;
+        request.Op = body.Op;
+        if (ClientTelemetry.Duration.Enabled)
+        {
+            request.StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+
+        if (ClientTelemetry.Source.HasListeners())
+        {
+            request.Activity = ClientTelemetry.StartActivity(body.Op, path, this);
+        }
+
         var placement = _pipeline.Submit(ref body, request);
         return Finish(placement, request, path, cancellationToken);
     }
@@ -141,9 +177,15 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
             case PlacementKind.Queued:
                 break;
             case PlacementKind.TooLarge:
-                request.Discard();
-                return ValueTask.FromException<T>(new PacketTooLargeException(path, placement.Size, Options.MaxPacketSize));
+                {
+                    var tooLarge = new PacketTooLargeException(path, placement.Size, Options.MaxPacketSize);
+                    ClientTelemetry.Finish(request.Op, request.StartTimestamp, request.Activity, tooLarge);
+                    request.Discard();
+                    return ValueTask.FromException<T>(tooLarge);
+                }
+
             default:
+                ClientTelemetry.Finish(request.Op, request.StartTimestamp, request.Activity, placement.Error);
                 request.Discard();
                 return ValueTask.FromException<T>(placement.Error!);
         }
@@ -334,6 +376,7 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
             _timer.Stop();
         }
 
+        ClientTelemetry.Unregister(this);
         Log.Closed(_logger, SessionId);
         EndAllWatches(KeeperState.Closed);
         SetState(ConnectionState.Lost, KeeperState.Closed, null);
@@ -348,3 +391,6 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, IAsyncDispos
         // _shutdown is not disposed: a background thread (the read-write search) may still be leaving and look at it.
     }
 }
+
+/// <summary>A session id and its 0x-hex text, swapped as one reference.</summary>
+internal sealed record SessionIdLabel(long Id, string Text);
