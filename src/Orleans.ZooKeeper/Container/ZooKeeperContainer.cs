@@ -29,6 +29,7 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
     private Task? _publisher;
     private SiloAddress? _silo;
     private ZooKeeperContainerState _state = ZooKeeperContainerState.Lost;
+    private DateTimeOffset _stateSince = DateTimeOffset.UtcNow;
     private bool _stopped;
     private volatile bool _publishingStopped;
     private readonly TaskCompletionSource _finalLost = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -93,6 +94,18 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
             lock (_lock)
             {
                 return _state;
+            }
+        }
+    }
+
+    /// <summary>When the container entered its current <see cref="State"/> (its creation for the initial LOST).</summary>
+    public DateTimeOffset StateSince
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _stateSince;
             }
         }
     }
@@ -234,6 +247,11 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         List<ZooKeeperAdvertisement> advertisements;
         lock (_lock)
         {
+            if (_state != state)
+            {
+                _stateSince = change.Timestamp;
+            }
+
             _state = state;
             _subscribers.Publish(evt);
 

@@ -49,6 +49,7 @@ public static class ZooKeeperContainerHostingExtensions
         });
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredKeyedService<ZooKeeperContainer>(name));
         services.AddSingleton(new ZooKeeperContainerRegistration(name));
+        services.AddSingleton(new ZooKeeperContainerDeclaration(name, sp => sp.GetRequiredKeyedService<ZooKeeperContainer>(name)));
         return services;
     }
 }
