@@ -120,12 +120,29 @@ public sealed class TcpProxy : IAsyncDisposable
                 _pairs.Add((client, upstream));
             }
 
-            _ = PumpAsync(client, upstream);
-            _ = PumpAsync(upstream, client);
+            _ = PumpAsync(client, upstream, fromServer: false);
+            _ = PumpAsync(upstream, client, fromServer: true);
         }
     }
 
-    private async Task PumpAsync(TcpClient from, TcpClient to)
+    /// <summary>
+    /// The next bytes the server sends are swallowed and that connection is cut at once: whatever the client sent
+    /// last reaches the server (and may be applied) but its reply is lost. Completes when the cut happened.
+    /// </summary>
+    public Task DropNextReplyAndCut()
+    {
+        var cut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _dropNextReply = cut;
+        }
+
+        return cut.Task;
+    }
+
+    private TaskCompletionSource? _dropNextReply;
+
+    private async Task PumpAsync(TcpClient from, TcpClient to, bool fromServer)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -138,6 +155,24 @@ public sealed class TcpProxy : IAsyncDisposable
                 if (n == 0)
                 {
                     break;
+                }
+
+                if (fromServer)
+                {
+                    TaskCompletionSource? drop;
+                    lock (_lock)
+                    {
+                        drop = _dropNextReply;
+                        _dropNextReply = null;
+                    }
+
+                    if (drop is not null)
+                    {
+                        from.Dispose();
+                        to.Dispose();
+                        drop.TrySetResult();
+                        break;
+                    }
                 }
 
                 await output.WriteAsync(buffer.AsMemory(0, n), _cts.Token);

@@ -6,6 +6,12 @@ namespace Orleans.ZooKeeper;
 /// An ephemeral-sequential node advertising this process under a container's path (see
 /// <see cref="ZooKeeperContainer.AdvertiseAsync"/>). Kept alive across session expiry; removed on dispose.
 /// </summary>
+/// <remarks>
+/// Exactly one node exists per advertisement and session: the node's name carries a random id after the prefix
+/// (<c>{prefix}{id}-{sequence}</c>, Curator's "protected" mode), so when the reply to a create is lost with the
+/// connection — the create may or may not have been applied — the advertisement looks for a child with its id owned
+/// by its session and adopts it instead of creating a second one. Sorting by the 10-digit sequence suffix still works.
+/// </remarks>
 public sealed class ZooKeeperAdvertisement : IAsyncDisposable
 {
     private readonly ZooKeeperContainer _container;
@@ -20,10 +26,14 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
         _container = container;
         Prefix = prefix;
         _acl = acl;
+        ProtectedId = Guid.NewGuid().ToString("N");
     }
 
-    /// <summary>The sequential prefix (absolute).</summary>
+    /// <summary>The sequential prefix (absolute), as given.</summary>
     public string Prefix { get; }
+
+    /// <summary>The random id in this advertisement's node name (after <see cref="Prefix"/>).</summary>
+    public string ProtectedId { get; }
 
     /// <summary>The node currently advertising (absolute, with sequence number); null before the first create.</summary>
     public string? CurrentPath => Volatile.Read(ref _path);
@@ -93,8 +103,59 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
 
     private async Task CreateAsync(CancellationToken cancellationToken)
     {
-        var created = await _container.Client.CreateWithParentsAsync(Prefix, _data, CreateMode.EphemeralSequential, _acl, null, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _path, created.Path);
+        var client = _container.Client;
+        var createPrefix = Prefix + ProtectedId + "-";
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var created = await client.CreateWithParentsAsync(createPrefix, _data, CreateMode.EphemeralSequential, _acl, null, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _path, created.Path);
+                return;
+            }
+            catch (ConnectionLossException) when (attempt < 10)
+            {
+                // The reply was lost: the node may exist. Find it rather than create a second one.
+                await client.WaitUntilConnectedAsync(client.Options.SessionTimeout, cancellationToken).ConfigureAwait(false);
+                if (await FindOwnAsync(createPrefix, cancellationToken).ConfigureAwait(false) is { } found)
+                {
+                    Volatile.Write(ref _path, found);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>The child named with this advertisement's id and owned by the current session, or null.</summary>
+    private async Task<string?> FindOwnAsync(string createPrefix, CancellationToken cancellationToken)
+    {
+        var client = _container.Client;
+        var slash = createPrefix.LastIndexOf('/');
+        var parent = slash <= 0 ? "/" : createPrefix[..slash];
+        var namePrefix = createPrefix[(slash + 1)..];
+        IReadOnlyList<string> children;
+        try
+        {
+            children = await client.GetChildrenAsync(parent, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NoNodeException)
+        {
+            return null;
+        }
+
+        foreach (var child in children)
+        {
+            if (child.StartsWith(namePrefix, StringComparison.Ordinal))
+            {
+                var path = ZooKeeperPath.Combine(parent, child);
+                if (await client.ExistsAsync(path, null, cancellationToken).ConfigureAwait(false) is { } stat && stat.EphemeralOwner == client.SessionId)
+                {
+                    return path;
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Removes the advertisement.</summary>

@@ -33,6 +33,8 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
     private bool _stopped;
     private volatile bool _publishingStopped;
     private readonly TaskCompletionSource _finalLost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _advertisementChecks;
 
     /// <summary>Creates a container for an already resolved target (no DI needed).</summary>
     /// <param name="name">The container's name (its stream key).</param>
@@ -135,6 +137,7 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
             }
         }
 
+        StartAdvertisementChecks();
         if (!_options.WaitForConnectionOnStartup)
         {
             _ = Client.WaitUntilConnectedAsync(Timeout.InfiniteTimeSpan, CancellationToken.None).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
@@ -209,6 +212,12 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
             _stopped = true;
         }
 
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_advertisementChecks is { } checks)
+        {
+            await checks.ConfigureAwait(false);
+        }
+
         await Client.CloseAsync(cancellationToken).ConfigureAwait(false);
         if (Client.SessionId != 0 || State != ZooKeeperContainerState.Lost)
         {
@@ -278,6 +287,61 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         }
     }
 
+    /// <summary>Re-checks advertisements every <see cref="ZooKeeperContainerOptions.AdvertisementCheckInterval"/> until the container stops.</summary>
+    private void StartAdvertisementChecks()
+    {
+        var interval = _options.AdvertisementCheckInterval;
+        if (interval <= TimeSpan.Zero || interval == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _advertisementChecks ??= Task.Run(async () =>
+            {
+                using var timer = new PeriodicTimer(interval);
+                try
+                {
+                    while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+                    {
+                        if (State != ZooKeeperContainerState.Connected)
+                        {
+                            continue; // CONNECTED checks them anyway
+                        }
+
+                        List<ZooKeeperAdvertisement> advertisements;
+                        lock (_lock)
+                        {
+                            advertisements = [.. _advertisements.Values];
+                        }
+
+                        await EnsureAdvertisementsAsync(advertisements, _stopping.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping.
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    private async Task EnsureAdvertisementsAsync(List<ZooKeeperAdvertisement> advertisements, CancellationToken cancellationToken)
+    {
+        foreach (var advertisement in advertisements)
+        {
+            try
+            {
+                await advertisement.EnsureAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
+            {
+                ContainerLog.AdvertiseFailed(_logger, ex, Name, advertisement.Prefix);
+            }
+        }
+    }
+
     private async Task OnConnectedAsync(List<ZooKeeperAdvertisement> advertisements)
     {
         try
@@ -289,17 +353,7 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
             ContainerLog.EnsurePathFailed(_logger, ex, Name, BasePath);
         }
 
-        foreach (var advertisement in advertisements)
-        {
-            try
-            {
-                await advertisement.EnsureAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
-            {
-                ContainerLog.AdvertiseFailed(_logger, ex, Name, advertisement.Prefix);
-            }
-        }
+        await EnsureAdvertisementsAsync(advertisements, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Stops the container (see <see cref="StopAsync"/>) and releases the client.</summary>

@@ -26,6 +26,14 @@ public sealed class ZooKeeperContainerOptions
     /// <summary>How long startup waits for the first connection.</summary>
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often advertisements (<see cref="ZooKeeperContainer.AdvertiseAsync"/>) are checked and re-created if their
+    /// node is gone — e.g. deleted by an outside client — as asab re-publishes its advertisements. They are also
+    /// checked whenever the container becomes CONNECTED. Default 5 minutes; <see cref="Timeout.InfiniteTimeSpan"/> or
+    /// zero turns the periodic check off.
+    /// </summary>
+    public TimeSpan AdvertisementCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Adjusts the client options after they were built from the resolved target.</summary>
     public Action<ZooKeeperClientOptions>? ConfigureClient { get; set; }
 }
