@@ -26,14 +26,16 @@ public sealed class ConnectionFailureTests(ServerFixture fixture)
         proxy.Block();
         await TestWait.UntilAsync(() => container.State == ZooKeeperContainerState.Suspended, Timeout, "container SUSPENDED");
 
-        var calls = new (string Operation, Func<Task> Call)[]
+        // Each fails at once, and its message shows the ETag the call carried ('(none)' only when it carried none).
+        var calls = new (string Operation, string? ETag, Func<Task> Call)[]
         {
-            ("read", () => zk.ReadAsync<TestState>(id)),
-            ("write", () => zk.WriteAsync(id, new TestState { Value = 2 }, etag)),
-            ("write", () => zk.WriteAsync(Ids.String("cutoff", "new"), new TestState { Value = 2 }, null)),
-            ("clear", () => zk.ClearAsync<TestState>(id, etag)),
+            ("read", null, () => zk.ReadAsync<TestState>(id)),
+            ("read", etag, () => zk.GrainStorage.ReadStateAsync("state", id, new GrainState<TestState> { ETag = etag, RecordExists = true })),
+            ("write", etag, () => zk.WriteAsync(id, new TestState { Value = 2 }, etag)),
+            ("write", null, () => zk.WriteAsync(Ids.String("cutoff", "new"), new TestState { Value = 2 }, null)),
+            ("clear", etag, () => zk.ClearAsync<TestState>(id, etag)),
         };
-        foreach (var (operation, call) in calls)
+        foreach (var (operation, callETag, call) in calls)
         {
             var watch = Stopwatch.StartNew();
             var ex = await Assert.ThrowsAsync<ZooKeeperStorageException>(call);
@@ -42,6 +44,7 @@ public sealed class ConnectionFailureTests(ServerFixture fixture)
             Assert.Contains($"'{zk.Name}'", ex.Message);
             Assert.Contains(operation, ex.Message);
             Assert.Contains("grain id '", ex.Message);
+            Assert.Contains($"ETag '{callETag ?? "(none)"}'", ex.Message);
             Assert.Contains("SUSPENDED", ex.Message);
             Assert.Contains(container.Name, ex.Message);
         }

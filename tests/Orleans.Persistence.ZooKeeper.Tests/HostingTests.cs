@@ -78,6 +78,16 @@ public sealed class HostingTests(ServerFixture fixture)
         Assert.IsAssignableFrom<JsonException>(readError.InnerException);
         Assert.Equal("{broken"u8.ToArray(), (await fixture.Raw.GetDataAsync(brokenNode)).Data);
 
+        // JSON null (from an outside client or an older serializer) is refused the same way: the caller gets the
+        // provider's message, not a NullReferenceException from a null State inside the grain.
+        var nulled = cluster.Client.GetGrain<IStringProfileGrain>("null-data");
+        var nullNode = ClusterSetup.NodeOf(storage.Root, nulled.GetGrainId(), "profile");
+        await fixture.Raw.CreateWithParentsAsync(nullNode, "null"u8.ToArray());
+        var nullError = await Assert.ThrowsAsync<ZooKeeperStorageException>(() => nulled.Set("over null"));
+        Assert.Contains(nullNode, nullError.Message);
+        Assert.Contains("deserializes to null", nullError.Message);
+        Assert.Equal("null"u8.ToArray(), (await fixture.Raw.GetDataAsync(nullNode)).Data);
+
         // A server-side refusal (the grain's key node belongs to someone else): the ZooKeeper client's exception
         // comes along as the inner exception.
         var locked = cluster.Client.GetGrain<IStringProfileGrain>("locked");
@@ -162,19 +172,71 @@ public sealed class HostingTests(ServerFixture fixture)
     [Theory]
     [InlineData("container+url", "ContainerName ('shared') names an existing container")]
     [InlineData("user-only", "Username and Password go together")]
-    public async Task Invalid_options_fail_silo_startup_clearly(string bad, string expected)
+    [InlineData("unknown-container", "ContainerName 'nosuch' (ZooKeeperGrainStorageOptions.ContainerName) names no registered ZooKeeper container; registered containers: 'shared'.")]
+    public async Task Invalid_options_fail_silo_startup_clearly_before_the_lifecycle_starts(string bad, string expected)
     {
+        var all = await DeployFailureAsync<BadSilo>(bad);
+        Assert.Contains("Invalid configuration for ZooKeeper grain storage 'bad'", all);
+        Assert.Contains(expected, all);
+    }
+
+    [Theory]
+    [InlineData("no-containers", "ContainerName 'missing' (ZooKeeperGrainStorageOptions.ContainerName) names no registered ZooKeeper container; registered containers: none.")]
+    [InlineData("configured-container", "ContainerName 'missing' (configuration key 'Orleans:GrainStorage:bad:ContainerName') names no registered ZooKeeper container; registered containers: 'other', 'shared'.")]
+    [InlineData("configured-serializer", "SerializerKey 'missing' (configuration key 'Orleans:GrainStorage:bad:SerializerKey') names no registered IGrainStorageSerializer; keyed serializers registered: ")]
+    public async Task A_container_or_serializer_that_is_not_registered_is_named_with_what_is_registered(string bad, string expected)
+    {
+        var all = await DeployFailureAsync<UnregisteredSilo>(bad, (properties, url) =>
+        {
+            if (bad.StartsWith("configured-", StringComparison.Ordinal))
+            {
+                // The provider comes from configuration only.
+                properties["Orleans:GrainStorage:bad:ProviderType"] = "ZooKeeper";
+                properties[bad == "configured-container" ? "Orleans:GrainStorage:bad:ContainerName" : "Orleans:GrainStorage:bad:SerializerKey"] = "missing";
+                if (bad == "configured-serializer")
+                {
+                    properties["Orleans:GrainStorage:bad:Url"] = url + "/own";
+                }
+            }
+        });
+        Assert.Contains("Invalid configuration for ZooKeeper grain storage 'bad': " + expected, all);
+        Assert.DoesNotContain("No service for type", all);
+        Assert.DoesNotContain(nameof(KeyNotFoundException), all);
+        if (bad == "configured-serializer")
+        {
+            Assert.Contains($"'{ClusterSetup.MarkerSerializerKey}'", all);
+            Assert.Contains("AddKeyedSingleton<IGrainStorageSerializer>(\"missing\"", all);
+        }
+        else
+        {
+            Assert.Contains("siloBuilder.AddZooKeeperContainer(\"missing\"", all);
+        }
+    }
+
+    /// <summary>
+    /// Deploys a one-silo cluster (configurator <typeparamref name="TSilo"/>, properties <c>bad</c> and <c>zk</c>, a
+    /// fresh URL) that must fail to start with an <see cref="OrleansConfigurationException"/>, checks that the silo
+    /// lifecycle never started (a container on <c>zk</c> would have created its path at RuntimeInitialize), and
+    /// returns the whole failure as text.
+    /// </summary>
+    private async Task<string> DeployFailureAsync<TSilo>(string bad, Action<IDictionary<string, string?>, string>? properties = null)
+        where TSilo : ISiloConfigurator, new()
+    {
+        var path = "/bad-" + Guid.NewGuid().ToString("N")[..8];
+        var url = $"zookeeper://{fixture.Server.ConnectString}{path}";
         var builder = new TestClusterBuilder(1);
         builder.Properties["bad"] = bad;
-        builder.Properties["zk"] = fixture.NewUrl("bad");
-        builder.AddSiloBuilderConfigurator<BadSilo>();
+        builder.Properties["zk"] = url;
+        properties?.Invoke(builder.Properties, url);
+        builder.AddSiloBuilderConfigurator<TSilo>();
         var cluster = builder.Build();
         try
         {
             var ex = await Assert.ThrowsAnyAsync<Exception>(() => cluster.DeployAsync());
             var all = ex.ToString();
-            Assert.Contains("Invalid configuration for ZooKeeper grain storage 'bad'", all);
-            Assert.Contains(expected, all);
+            Assert.Contains(nameof(OrleansConfigurationException), all);
+            Assert.Null(await fixture.Raw.ExistsAsync(path));
+            return all;
         }
         finally
         {
@@ -189,6 +251,7 @@ public sealed class HostingTests(ServerFixture fixture)
     [InlineData("password-only")]
     [InlineData("empty-container")]
     [InlineData("max-size")]
+    [InlineData("unknown-container")]
     public void The_validator_rejects_each_unworkable_combination(string bad)
     {
         var services = new ServiceCollection();
@@ -247,6 +310,9 @@ public sealed class HostingTests(ServerFixture fixture)
                     o.Url = url;
                     o.MaxStateSize = 0;
                     break;
+                case "unknown-container":
+                    o.ContainerName = "nosuch";
+                    break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(bad), bad, null);
             }
@@ -257,6 +323,25 @@ public sealed class HostingTests(ServerFixture fixture)
             var url = siloBuilder.Configuration["zk"]!;
             siloBuilder.AddZooKeeperContainer("shared", url);
             siloBuilder.AddZooKeeperGrainStorage("bad", o => Apply(o, siloBuilder.Configuration["bad"]!, url));
+        }
+    }
+
+    private sealed class UnregisteredSilo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            var bad = siloBuilder.Configuration["bad"]!;
+            var url = siloBuilder.Configuration["zk"]!;
+            siloBuilder.Services.AddKeyedSingleton<IGrainStorageSerializer>(ClusterSetup.MarkerSerializerKey, new MarkingSerializer());
+            if (bad == "no-containers")
+            {
+                siloBuilder.AddZooKeeperGrainStorage("bad", o => o.ContainerName = "missing");
+                return;
+            }
+
+            // Registered, and would connect (creating its path) if the silo lifecycle ran.
+            siloBuilder.AddZooKeeperContainer("shared", url);
+            siloBuilder.AddZooKeeperContainer("other", url + "/other");
         }
     }
 }

@@ -88,18 +88,74 @@ public sealed class SerializerTests(ServerFixture fixture)
         Assert.Equal(2, marking.Calls);
     }
 
+    /// <summary>Stored bytes that are not a <see cref="TestState"/>, by case name.</summary>
+    private static readonly Dictionary<string, byte[]> BadData = new()
+    {
+        ["garbage"] = "{not json"u8.ToArray(),
+        ["wrong shape: a string for an object"] = "\"a string, not an object\""u8.ToArray(),
+        ["wrong shape: an array for an object"] = "[1,2,3]"u8.ToArray(),
+        ["wrong shape: a string for a number"] = "{\"Value\":\"not a number\"}"u8.ToArray(),
+        ["wrong shape: an object for a number"] = "{\"Value\":{\"nested\":1}}"u8.ToArray(),
+        ["gzip magic then garbage"] = [0x1f, 0x8b, .. "garbage that is not gzip"u8.ToArray()],
+        ["gzip cut short"] = Gzip("{\"Value\":1,\"Text\":\"a longer text so the stream has a body\"}")[..20],
+        ["gzip of garbage"] = Gzip("{not json"),
+    };
+
+    public static TheoryData<string> BadDataCases => new(BadData.Keys);
+
+    /// <summary>JSON null in every form a node can hold it.</summary>
+    private static readonly Dictionary<string, byte[]> NullData = new()
+    {
+        ["null"] = "null"u8.ToArray(),
+        ["null with whitespace"] = " null\n"u8.ToArray(),
+        ["gzip of null"] = Gzip("null"),
+    };
+
+    public static TheoryData<string> NullDataCases => new(NullData.Keys);
+
+    private static byte[] Gzip(string text)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        return output.ToArray();
+    }
+
     [Theory]
-    [InlineData("{not json")]
-    [InlineData("\"a string, not an object\"")]
-    [InlineData("{\"Value\":\"not a number\"}")]
-    [InlineData("\u001f\u008bgarbage that is not gzip")]
+    [MemberData(nameof(BadDataCases))]
     public async Task Data_that_does_not_deserialize_gives_a_clear_exception_naming_the_node_and_leaves_it_untouched(string content)
+    {
+        var ex = await ReadRefusedAsync(BadData[content]);
+        Assert.Contains("does not deserialize", ex.Message);
+        Assert.NotNull(ex.InnerException);
+    }
+
+    [Theory]
+    [MemberData(nameof(NullDataCases))]
+    public async Task A_node_holding_JSON_null_is_refused_like_undeserializable_data_not_read_as_a_null_state(string content)
+    {
+        // Written by an outside client or an older serializer: not a record without a state (the grain would fail
+        // far from the cause with a NullReferenceException), but an error naming the node.
+        var ex = await ReadRefusedAsync(NullData[content]);
+        Assert.Contains("deserializes to null", ex.Message);
+        Assert.Contains("write a valid state to it, or delete it", ex.Message);
+        Assert.Contains(content.StartsWith("gzip", StringComparison.Ordinal) ? "bytes, GZip)" : $"({NullData[content].Length} bytes)", ex.Message);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="bytes"/> into a written state's node behind the provider's back, reads it, and checks the
+    /// read fails with a storage exception naming the node, provider, grain and type, and changes neither the node
+    /// nor the grain state.
+    /// </summary>
+    private async Task<ZooKeeperStorageException> ReadRefusedAsync(byte[] bytes)
     {
         await using var zk = await fixture.StartStorageAsync();
         var id = Ids.Unique();
         var path = zk.PathFor(id, "state");
         var etag = await zk.WriteAsync(id, new TestState { Value = 1 }, null);
-        var bytes = content.StartsWith('\u001f') ? [0x1f, 0x8b, .. Encoding.UTF8.GetBytes(content[2..])] : Encoding.UTF8.GetBytes(content);
         await fixture.Raw.SetDataAsync(path, bytes);
         var before = await fixture.Raw.GetDataAsync(path);
 
@@ -110,12 +166,39 @@ public sealed class SerializerTests(ServerFixture fixture)
         Assert.Contains(id.ToString(), ex.Message);
         Assert.Contains(typeof(TestState).FullName!, ex.Message);
         Assert.Contains("untouched", ex.Message);
-        Assert.NotNull(ex.InnerException);
         Assert.Equal(77, state.State.Value);
         Assert.Equal(etag, state.ETag);
+        Assert.True(state.RecordExists);
 
         var after = await fixture.Raw.GetDataAsync(path);
         Assert.Equal(before.Data, after.Data);
         Assert.Equal(before.Stat, after.Stat);
+        return ex;
+    }
+
+    [Fact]
+    public async Task A_null_state_is_refused_before_anything_is_sent()
+    {
+        await using var zk = await fixture.StartStorageAsync();
+        var id = Ids.Unique();
+        var path = zk.PathFor(id, "state");
+
+        var first = await Assert.ThrowsAsync<ZooKeeperStorageException>(() => zk.WriteAsync<TestState?>(id, null, null));
+        Assert.Null(await fixture.Raw.ExistsAsync(zk.Root + "/" + ZNodeNames.Encode(id.Type.ToString()!)));
+
+        var etag = await zk.WriteAsync(id, new TestState { Value = 4 }, null);
+        var before = await fixture.Raw.GetDataAsync(path);
+        var second = await Assert.ThrowsAsync<ZooKeeperStorageException>(() => zk.WriteAsync<TestState?>(id, null, etag));
+        foreach (var ex in new[] { first, second })
+        {
+            Assert.Contains("is null", ex.Message);
+            Assert.Contains("Nothing was sent", ex.Message);
+            Assert.Contains(id.ToString(), ex.Message);
+        }
+
+        Assert.Contains($"ETag '{etag}'", second.Message);
+        var after = await fixture.Raw.GetDataAsync(path);
+        Assert.Equal(before.Stat, after.Stat);
+        Assert.Equal(4, (await zk.ReadAsync<TestState>(id)).State.Value);
     }
 }

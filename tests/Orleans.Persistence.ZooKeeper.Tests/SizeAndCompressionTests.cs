@@ -29,8 +29,10 @@ public sealed class SizeAndCompressionTests(ServerFixture fixture)
         });
     }
 
-    [Fact]
-    public async Task A_state_over_the_default_limit_fails_before_anything_is_sent_and_the_connection_stays_healthy()
+    [Theory]
+    [InlineData(1_100_000)]
+    [InlineData(2 * 1024 * 1024)]
+    public async Task A_state_over_the_default_limit_fails_before_anything_is_sent_and_the_connection_stays_healthy(int textLength)
     {
         await using var zk = await fixture.StartStorageAsync();
         var id = Ids.Unique();
@@ -40,7 +42,7 @@ public sealed class SizeAndCompressionTests(ServerFixture fixture)
         var session = zk.Client.SessionId;
 
         // Nothing stored yet: a too-large first write creates nothing (not even parents).
-        var huge = new TestState { Text = RandomText(1_100_000, 1) };
+        var huge = new TestState { Text = RandomText(textLength, 1) };
         var first = await Assert.ThrowsAsync<ZooKeeperStorageException>(() => zk.WriteAsync(id, huge, null));
         Assert.Null(await fixture.Raw.ExistsAsync(zk.Root + "/" + ZNodeNames.Encode(id.Type.ToString()!)));
 

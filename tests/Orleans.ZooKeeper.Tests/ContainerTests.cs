@@ -196,42 +196,4 @@ public sealed class TlsContainerTests
         Assert.Contains(logs.Lines, l => l.Contains("TLS, CA file", StringComparison.Ordinal)); // the target is logged with its TLS settings...
         Assert.DoesNotContain(logs.Lines, l => l.Contains(certs.Password, StringComparison.Ordinal)); // ...but never the key password
     }
-
-    private sealed class LogLines : ILoggerProvider
-    {
-        private readonly List<string> _lines = [];
-
-        public List<string> Lines
-        {
-            get
-            {
-                lock (_lines)
-                {
-                    return [.. _lines];
-                }
-            }
-        }
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(LogLines owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                lock (owner._lines)
-                {
-                    owner._lines.Add(formatter(state, exception) + " " + exception);
-                }
-            }
-        }
-    }
 }

@@ -17,6 +17,7 @@ public sealed class ResolutionTests
     private const string CfgServers = "configuration key 'zookeeper:servers'";
     private const string CfgPath = "configuration key 'zookeeper:path'";
     private const string CfgTimeout = "configuration key 'zookeeper:session_timeout'";
+    private const string CfgConnectTimeout = "configuration key 'zookeeper:connect_timeout'";
     private const string CfgTls = "configuration key 'zookeeper:tls'";
     private const string DefaultPathSource = "the default path '/orleans'";
     private const string Three = "zookeeper-1:2181,zookeeper-2:2181,zookeeper-3:2181";
@@ -45,6 +46,9 @@ public sealed class ResolutionTests
         public string? PathSource { get; init; }
 
         public TimeSpan? SessionTimeout { get; init; }
+
+        /// <summary>The expected connect timeout; null: not set (the client's default).</summary>
+        public TimeSpan? ConnectTimeout { get; init; }
 
         /// <summary>The expected TLS settings; null: TLS off.</summary>
         public TlsExpectation? Tls { get; init; }
@@ -88,6 +92,15 @@ public sealed class ResolutionTests
             Name = name, Config = Z([("servers", "zk:1"), .. tlsKeys]), Environment = E(null),
             Servers = "zk:1", ServersSource = CfgServers, Path = "/orleans", PathSource = DefaultPathSource,
             SessionTimeout = TimeSpan.FromSeconds(10), Tls = expected,
+        };
+
+    /// <summary>A <c>connect_timeout</c> case: servers <c>zk:1</c> from the section, default path, the given timeouts.</summary>
+    private static Case OkConnectTimeout(string name, string connectTimeout, TimeSpan expected, string? sessionTimeout = null, TimeSpan? expectedSession = null)
+        => new()
+        {
+            Name = name, Config = Z(("servers", "zk:1"), ("connect_timeout", connectTimeout), ("session_timeout", sessionTimeout)), Environment = E(null),
+            Servers = "zk:1", ServersSource = CfgServers, Path = "/orleans", PathSource = DefaultPathSource,
+            SessionTimeout = expectedSession ?? TimeSpan.FromSeconds(10), ConnectTimeout = expected,
         };
 
     /// <summary>A failing TLS case: servers <c>zk:1</c> from the section, the given TLS keys.</summary>
@@ -173,6 +186,13 @@ public sealed class ResolutionTests
             "zk:1", CfgServers, "/orleans", DefaultPathSource, TimeSpan.FromSeconds(10)),
         Ok("session timeout as a TimeSpan", null, Z(("servers", "zk:1"), ("session_timeout", "00:01:30")), E(null),
             "zk:1", CfgServers, "/orleans", DefaultPathSource, TimeSpan.FromSeconds(90)),
+
+        // ---- Valid: connect timeout (independent of the session timeout) ----
+        OkConnectTimeout("connect timeout in seconds with a fraction", "1.5", TimeSpan.FromSeconds(1.5)),
+        OkConnectTimeout("connect timeout as a TimeSpan", "00:00:03", TimeSpan.FromSeconds(3)),
+        OkConnectTimeout("short connect timeout with a huge session timeout", "1", TimeSpan.FromSeconds(1), "2000000", TimeSpan.FromSeconds(2_000_000)),
+        OkConnectTimeout("connect timeout longer than the session timeout", "20", TimeSpan.FromSeconds(20), "2", TimeSpan.FromSeconds(2)),
+        OkConnectTimeout("connect timeout of 1 ms", "0.001", TimeSpan.FromMilliseconds(1)),
 
         // ---- Valid: a named section ----
         Ok("named section is read instead of 'zookeeper'", "zookeeper:./x",
@@ -274,6 +294,16 @@ public sealed class ResolutionTests
         Fail("session timeout negative TimeSpan", null, Z(("servers", "zk:1"), ("session_timeout", "-00:00:05")), E(null), CfgTimeout, "-00:00:05", "positive"),
         Fail("session timeout NaN", null, Z(("servers", "zk:1"), ("session_timeout", "NaN")), E(null), CfgTimeout, "NaN", "positive"),
         Fail("session timeout too large", null, Z(("servers", "zk:1"), ("session_timeout", "1e12")), E(null), CfgTimeout, "1e12", "too large"),
+        Fail("connect timeout not a number", null, Z(("servers", "zk:1"), ("connect_timeout", "abc")), E(null), CfgConnectTimeout, "abc", "The connect timeout 'abc'", "neither a number of seconds"),
+        Fail("connect timeout with unit", null, Z(("servers", "zk:1"), ("connect_timeout", "2s")), E(null), CfgConnectTimeout, "2s", "neither a number of seconds"),
+        Fail("connect timeout zero", null, Z(("servers", "zk:1"), ("connect_timeout", "0")), E(null), CfgConnectTimeout, "0", "positive"),
+        Fail("connect timeout negative", null, Z(("servers", "zk:1"), ("connect_timeout", "-1")), E(null), CfgConnectTimeout, "-1", "positive"),
+        Fail("connect timeout negative TimeSpan", null, Z(("servers", "zk:1"), ("connect_timeout", "-00:00:01")), E(null), CfgConnectTimeout, "-00:00:01", "positive"),
+        Fail("connect timeout infinite", null, Z(("servers", "zk:1"), ("connect_timeout", "Infinity")), E(null), CfgConnectTimeout, "Infinity", "positive"),
+        Fail("connect timeout too large", null, Z(("servers", "zk:1"), ("connect_timeout", "3000000")), E(null), CfgConnectTimeout, "3000000", "too large"),
+        Fail("connect timeout under 1 ms", null, Z(("servers", "zk:1"), ("connect_timeout", "0.0001")), E(null), CfgConnectTimeout, "0.0001", "shorter than 1 ms"),
+        Fail("connect timeout with trailing whitespace", null, Z(("servers", "zk:1"), ("connect_timeout", "2 ")), E(null), CfgConnectTimeout, "2 ", "leading or trailing whitespace"),
+        Fail("bad connect timeout is reported even when the URL names everything", FullUrl, Z(("connect_timeout", "soon")), E(null), CfgConnectTimeout, "soon", "neither a number of seconds"),
         Fail("username without password", null, Z(("servers", "zk:1"), ("username", "alice")), E(null), "configuration key 'zookeeper:password'", null, "'alice'", "configuration key 'zookeeper:username'", "both or neither"),
         Fail("password without username", null, Z(("servers", "zk:1"), ("password", Secret)), E(null), "configuration key 'zookeeper:username'", null, "key 'zookeeper:password' is set", "both or neither"),
         Fail("username with ':'", null, Z(("servers", "zk:1"), ("username", "al:ice"), ("password", Secret)), E(null), "configuration key 'zookeeper:username'", "al:ice", "contains ':'"),
@@ -355,6 +385,8 @@ public sealed class ResolutionTests
             Assert.Equal(c.Path, target.Path);
             Assert.Equal(c.PathSource, target.PathSource);
             Assert.Equal(c.SessionTimeout, target.SessionTimeout);
+            Assert.Equal(c.ConnectTimeout, target.ConnectTimeout);
+            Assert.Equal(c.ConnectTimeout, target.ToClientOptions().ConnectTimeout);
             Assert.Null(target.DigestUser);
             Assert.Null(ZooKeeperPath.GetError(target.Path));
             Assert.Equal(target.Servers, ConnectionString.Parse(target.ConnectString).Servers);
@@ -640,6 +672,7 @@ public sealed class ResolutionTests
         Assert.Equal(one, two);
         Assert.Equal(one.GetHashCode(), two.GetHashCode());
         Assert.NotEqual(one, ZooKeeperTargetResolver.Resolve("zookeeper:./q", config, environment: NoEnvironment));
+        Assert.NotEqual(one, ZooKeeperTargetResolver.Resolve(null, Build(("zookeeper:servers", "a:1,b:2"), ("zookeeper:path", "p"), ("zookeeper:connect_timeout", "2")), environment: NoEnvironment));
         Assert.False(one.Servers is ServerAddress[] or List<ServerAddress>);
     }
 

@@ -48,7 +48,8 @@ public static class ZooKeeperGrainStorageExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrEmpty(name);
         configureOptions?.Invoke(services.AddOptions<ZooKeeperGrainStorageOptions>(name));
-        services.AddTransient<IConfigurationValidator>(sp => new ZooKeeperGrainStorageOptionsValidator(sp.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name), name));
+        // The collection itself goes along so that the validator can list the keyed serializers that are registered.
+        services.AddTransient<IConfigurationValidator>(sp => new ZooKeeperGrainStorageOptionsValidator(sp.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name), name, sp, services));
         services.AddTransient<IPostConfigureOptions<ZooKeeperGrainStorageOptions>, ZooKeeperGrainStorageSerializerConfigurator>();
         services.ConfigureNamedOptionForLogging<ZooKeeperGrainStorageOptions>(name);
 

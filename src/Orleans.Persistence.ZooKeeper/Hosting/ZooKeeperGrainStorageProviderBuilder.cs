@@ -17,6 +17,8 @@ namespace Orleans.Hosting;
 /// </summary>
 internal sealed class ZooKeeperGrainStorageProviderBuilder : IProviderBuilder<ISiloBuilder>
 {
+    private const string SerializerKeyName = "SerializerKey";
+
     public void Configure(ISiloBuilder builder, string? name, IConfigurationSection configurationSection)
     {
         builder.AddZooKeeperGrainStorage(name ?? ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME, optionsBuilder =>
@@ -24,10 +26,19 @@ internal sealed class ZooKeeperGrainStorageProviderBuilder : IProviderBuilder<IS
             optionsBuilder.Bind(configurationSection, o => o.ErrorOnUnknownConfiguration = false);
             optionsBuilder.Configure<IServiceProvider>((options, services) =>
             {
-                var serializerKey = configurationSection["SerializerKey"];
+                var containerName = configurationSection[nameof(options.ContainerName)];
+                if (!string.IsNullOrEmpty(containerName) && options.ContainerName == containerName)
+                {
+                    options.ContainerNameOrigin = $"configuration key '{configurationSection.Path}:{nameof(options.ContainerName)}'";
+                }
+
+                var serializerKey = configurationSection[SerializerKeyName];
                 if (!string.IsNullOrEmpty(serializerKey))
                 {
-                    options.GrainStorageSerializer = services.GetRequiredKeyedService<IGrainStorageSerializer>(serializerKey);
+                    // Not resolved with GetRequiredKeyedService: its error names neither the key nor the provider.
+                    // Null (nothing registered under the key) is reported by the options validator before the silo starts.
+                    options.SerializerKey = (serializerKey, $"configuration key '{configurationSection.Path}:{SerializerKeyName}'");
+                    options.GrainStorageSerializer = services.GetKeyedService<IGrainStorageSerializer>(serializerKey)!;
                 }
             });
         });

@@ -52,4 +52,10 @@ public sealed class ZooKeeperGrainStorageOptions : IStorageProviderSerializerOpt
 
     /// <summary>The silo lifecycle stage at which the provider starts.</summary>
     public int InitStage { get; set; } = ServiceLifecycleStage.ApplicationServices;
+
+    /// <summary>Where <see cref="ContainerName"/> came from when configuration set it (<c>configuration key '…:ContainerName'</c>), for messages.</summary>
+    internal string? ContainerNameOrigin { get; set; }
+
+    /// <summary>The keyed serializer that configuration's <c>SerializerKey</c> named, and where it came from; null when none was named.</summary>
+    internal (string Key, string Origin)? SerializerKey { get; set; }
 }

@@ -1,14 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Orleans.Storage;
+using Orleans.ZooKeeper;
 
 namespace Orleans.Persistence.ZooKeeper;
 
-/// <summary>Fails silo startup on settings that cannot work.</summary>
-internal sealed class ZooKeeperGrainStorageOptionsValidator(ZooKeeperGrainStorageOptions options, string name) : IConfigurationValidator
+/// <summary>
+/// Fails silo startup on settings that cannot work. Orleans runs configuration validators before the silo lifecycle
+/// starts, so a provider naming a container or a serializer that is not registered stops the silo there, with a
+/// message naming the provider, the option, the value and what is registered, instead of failing late inside the
+/// lifecycle (which Orleans does not fully unwind).
+/// </summary>
+internal sealed class ZooKeeperGrainStorageOptionsValidator(ZooKeeperGrainStorageOptions options, string name, IServiceProvider services, IServiceCollection? registrations) : IConfigurationValidator
 {
     public void ValidateConfiguration()
     {
-        var prefix = $"Invalid configuration for ZooKeeper grain storage '{name}': ";
+        var prefix = Prefix(name);
         if (options.ContainerName is not null && (options.Url is not null || options.Username is not null || options.Password is not null))
         {
             throw new OrleansConfigurationException(prefix + $"{nameof(options.ContainerName)} ('{options.ContainerName}') names an existing container; {nameof(options.Url)}, {nameof(options.Username)} and {nameof(options.Password)} belong to a container of the provider's own and must not be set with it.");
@@ -29,9 +37,57 @@ internal sealed class ZooKeeperGrainStorageOptionsValidator(ZooKeeperGrainStorag
             throw new OrleansConfigurationException(prefix + $"{nameof(options.MaxStateSize)} must be positive (got {options.MaxStateSize}).");
         }
 
+        if (UnknownContainerError(name, options, services) is { } containerError)
+        {
+            throw new OrleansConfigurationException(containerError);
+        }
+
+        if (options.SerializerKey is { } key && options.GrainStorageSerializer is null)
+        {
+            var registered = registrations is null
+                ? "(unknown)"
+                : List(registrations
+                    .Where(d => d.IsKeyedService && d.ServiceType == typeof(IGrainStorageSerializer) && d.ServiceKey is not null && !ReferenceEquals(d.ServiceKey, KeyedService.AnyKey))
+                    .Select(d => d.ServiceKey!.ToString() ?? string.Empty));
+            throw new OrleansConfigurationException(prefix +
+                $"SerializerKey '{key.Key}' ({key.Origin}) names no registered {nameof(IGrainStorageSerializer)}; keyed serializers registered: {registered}. " +
+                $"Register one with services.AddKeyedSingleton<{nameof(IGrainStorageSerializer)}>(\"{key.Key}\", ...), or remove SerializerKey for the default serializer.");
+        }
+
         if (options.GrainStorageSerializer is null)
         {
             throw new OrleansConfigurationException(prefix + $"{nameof(options.GrainStorageSerializer)} is not set.");
         }
+    }
+
+    /// <summary>
+    /// The error when <see cref="ZooKeeperGrainStorageOptions.ContainerName"/> names no container registered in
+    /// <paramref name="services"/> (with the registered names), or null when it is unset or registered.
+    /// </summary>
+    internal static string? UnknownContainerError(string name, ZooKeeperGrainStorageOptions options, IServiceProvider services)
+    {
+        if (options.ContainerName is not { Length: > 0 } containerName)
+        {
+            return null;
+        }
+
+        var registered = services.GetServices<ZooKeeperContainerRegistration>().Select(r => r.Name).Distinct(StringComparer.Ordinal).ToList();
+        if (registered.Contains(containerName, StringComparer.Ordinal))
+        {
+            return null;
+        }
+
+        var origin = options.ContainerNameOrigin ?? $"{nameof(ZooKeeperGrainStorageOptions)}.{nameof(options.ContainerName)}";
+        return Prefix(name) +
+            $"ContainerName '{containerName}' ({origin}) names no registered ZooKeeper container; registered containers: {List(registered)}. " +
+            $"Register it with siloBuilder.AddZooKeeperContainer(\"{containerName}\", url), or leave ContainerName unset for a container of the provider's own (Url / ConfigurationSection).";
+    }
+
+    private static string Prefix(string name) => $"Invalid configuration for ZooKeeper grain storage '{name}': ";
+
+    private static string List(IEnumerable<string> names)
+    {
+        var quoted = names.Order(StringComparer.Ordinal).Select(n => $"'{n}'").ToList();
+        return quoted.Count == 0 ? "none" : string.Join(", ", quoted);
     }
 }

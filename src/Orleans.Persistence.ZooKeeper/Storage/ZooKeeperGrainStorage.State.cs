@@ -12,6 +12,12 @@ internal sealed partial class ZooKeeperGrainStorage
     /// <summary>A state as the bytes to store: serialized, compressed when configured, and within the size limit.</summary>
     private ReadOnlyMemory<byte> Serialize<T>(T state, string stateName, GrainId grainId, string? etag, string path)
     {
+        if (state is null)
+        {
+            // Stored, it would read back as a record without a state (see Deserialize): refused on both sides.
+            throw new ZooKeeperStorageException($"{Context("write", stateName, grainId, etag)}: the state ({typeof(T).FullName}) is null; a stored record must hold a state. Nothing was sent; the stored state is unchanged. Clear the state (ClearStateAsync) to remove the record.");
+        }
+
         ReadOnlyMemory<byte> data;
         try
         {
@@ -77,19 +83,37 @@ internal sealed partial class ZooKeeperGrainStorage
         return output.ToArray();
     }
 
-    /// <summary>A stored state's bytes (gzip-compressed or not, told apart by the gzip magic) as a <typeparamref name="T"/>.</summary>
+    /// <summary>
+    /// A stored state's bytes (gzip-compressed or not, told apart by the gzip magic) as a <typeparamref name="T"/>.
+    /// Data that does not deserialize, and data that deserializes to null (JSON <c>null</c>, written by another client
+    /// or an older serializer), is refused with an exception naming the node; the node is never changed here.
+    /// </summary>
     private T Deserialize<T>(byte[] data, string stateName, GrainId grainId, string etag, string path)
     {
+        var compressed = data.AsSpan().StartsWith(GZipMagic);
+        T? state;
         try
         {
-            var bytes = data.AsSpan().StartsWith(GZipMagic) ? Decompress(data) : data;
-            return _options.GrainStorageSerializer.Deserialize<T>(new BinaryData(bytes))!;
+            var bytes = compressed ? Decompress(data) : data;
+            state = _options.GrainStorageSerializer.Deserialize<T>(new BinaryData(bytes));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             throw new ZooKeeperStorageException(
-                $"{Context("read", stateName, grainId, etag)}: the data in node {path} ({data.Length} bytes) does not deserialize as {typeof(T).FullName} with {_options.GrainStorageSerializer.GetType().Name}: {ex.Message}. The node was left untouched.",
+                $"{Context("read", stateName, grainId, etag)}: the data in node {path} ({DataDescription(data.Length, compressed)}) does not deserialize as {typeof(T).FullName} with {_options.GrainStorageSerializer.GetType().Name}: {ex.Message}. The node was left untouched.",
                 ex);
         }
+
+        if (state is null)
+        {
+            throw new ZooKeeperStorageException(
+                $"{Context("read", stateName, grainId, etag)}: the data in node {path} ({DataDescription(data.Length, compressed)}) deserializes to null (e.g. JSON null) with {_options.GrainStorageSerializer.GetType().Name}, not to a {typeof(T).FullName}; a stored record must hold a state. " +
+                "The node was left untouched: write a valid state to it, or delete it to start from no record.");
+        }
+
+        return state;
     }
+
+    private static string DataDescription(int length, bool compressed)
+        => compressed ? $"{length} bytes, GZip" : $"{length} bytes";
 }

@@ -76,7 +76,7 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathFor(grainId, stateName);
-        var client = Connected(stateName, grainId, "read");
+        var client = Connected(stateName, grainId, grainState.ETag, "read");
         DataResult result;
         try
         {
@@ -109,7 +109,7 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
     {
         var path = PathFor(grainId, stateName);
         var data = Serialize(grainState.State, stateName, grainId, grainState.ETag, path);
-        var client = Connected(stateName, grainId, "write");
+        var client = Connected(stateName, grainId, grainState.ETag, "write");
         var stat = await WriteAsync(client, path, data, grainState.ETag, stateName, grainId, "write").ConfigureAwait(false);
         grainState.ETag = ETag(stat);
         grainState.RecordExists = true;
@@ -118,7 +118,7 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var path = PathFor(grainId, stateName);
-        var client = Connected(stateName, grainId, "clear");
+        var client = Connected(stateName, grainId, grainState.ETag, "clear");
         if (grainState.ETag is null)
         {
             // Nothing to clear is fine; a record we were not told about is a conflict.
@@ -263,14 +263,14 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
         }
     }
 
-    private ZooKeeperClient Connected(string stateName, GrainId grainId, string operation)
+    private ZooKeeperClient Connected(string stateName, GrainId grainId, string? etag, string operation)
     {
         var container = Container;
         var state = container.Client.State;
         if (state != ConnectionState.Connected)
         {
             // Fail at once rather than wait for a reconnect: Orleans retries at the grain level.
-            throw new ZooKeeperStorageException($"{Context(operation, stateName, grainId, null)}: ZooKeeper container '{container.Name}' is {state.ToString().ToUpperInvariant()} (not connected); try again when it is CONNECTED.");
+            throw new ZooKeeperStorageException($"{Context(operation, stateName, grainId, etag)}: ZooKeeper container '{container.Name}' is {state.ToString().ToUpperInvariant()} (not connected); try again when it is CONNECTED.");
         }
 
         return container.Client;

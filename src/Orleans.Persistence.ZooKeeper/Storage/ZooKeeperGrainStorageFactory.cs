@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Runtime;
 using Orleans.Storage;
 using Orleans.ZooKeeper;
 
@@ -20,7 +21,10 @@ internal static class ZooKeeperGrainStorageFactory
         var owns = options.ContainerName is null;
         if (options.ContainerName is { } containerName)
         {
-            container = () => services.GetRequiredService<ZooKeeperContainers>().Get(containerName);
+            // The options validator reports an unknown name before the silo starts; this is for hosts that skip it.
+            container = () => ZooKeeperGrainStorageOptionsValidator.UnknownContainerError(name, options, services) is { } error
+                ? throw new OrleansConfigurationException(error)
+                : services.GetRequiredService<ZooKeeperContainers>().Get(containerName);
         }
         else
         {
@@ -41,12 +45,13 @@ internal static class ZooKeeperGrainStorageFactory
     }
 }
 
-/// <summary>Fills the serializer: one keyed by the provider's name, else plain JSON.</summary>
+/// <summary>Fills the serializer when neither code nor configuration chose one: one keyed by the provider's name, else plain JSON.</summary>
 internal sealed class ZooKeeperGrainStorageSerializerConfigurator(IServiceProvider services) : IPostConfigureOptions<ZooKeeperGrainStorageOptions>
 {
     public void PostConfigure(string? name, ZooKeeperGrainStorageOptions options)
     {
-        if (options.GrainStorageSerializer is null)
+        // A SerializerKey that names nothing stays null here, for the validator to report (never silently plain JSON).
+        if (options.GrainStorageSerializer is null && options.SerializerKey is null)
         {
             // Plain JSON for application state; Orleans' own state types (pub/sub) go through the silo's default serializer.
             options.GrainStorageSerializer = (name is null ? null : services.GetKeyedService<IGrainStorageSerializer>(name))

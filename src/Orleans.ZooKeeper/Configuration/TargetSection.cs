@@ -28,6 +28,9 @@ internal sealed class TargetSection
     /// <summary>The session timeout, or null.</summary>
     public TimeSpan? SessionTimeout { get; init; }
 
+    /// <summary>The bound on one connection attempt, or null (the client's default).</summary>
+    public TimeSpan? ConnectTimeout { get; init; }
+
     /// <summary>The digest user (set together with <see cref="Password"/>), or null.</summary>
     public string? Username { get; init; }
 
@@ -70,12 +73,8 @@ internal sealed class TargetSection
             }
         }
 
-        TimeSpan? sessionTimeout = null;
-        var timeoutText = ConfigurationValue.Read(section, SessionTimeoutKey, secret: false, out var timeoutOrigin);
-        if (timeoutText is not null)
-        {
-            sessionTimeout = ParseSessionTimeout(timeoutText, timeoutOrigin);
-        }
+        var sessionTimeout = ReadTimeout(section, SessionTimeoutKey, "session timeout");
+        var connectTimeout = ReadTimeout(section, ConnectTimeoutKey, "connect timeout");
 
         var (username, password) = ReadCredentials(section);
         return new TargetSection
@@ -85,6 +84,7 @@ internal sealed class TargetSection
             Servers = servers,
             Path = path,
             SessionTimeout = sessionTimeout,
+            ConnectTimeout = connectTimeout,
             Username = username,
             Password = password,
             Tls = TargetSectionTls.Read(section),
@@ -127,20 +127,31 @@ internal sealed class TargetSection
         return (username, password);
     }
 
-    /// <summary>Seconds (<c>10</c>, <c>2.5</c>) or a TimeSpan (<c>00:00:10</c>); positive, at least 1 ms, at most int.MaxValue ms.</summary>
-    private static TimeSpan ParseSessionTimeout(string text, string origin)
+    /// <summary>A timeout key (null when not set): seconds or a TimeSpan, see <see cref="ParseTimeout"/>.</summary>
+    private static TimeSpan? ReadTimeout(IConfigurationSection section, string key, string what)
     {
+        var text = ConfigurationValue.Read(section, key, secret: false, out var origin);
+        return text is null ? null : ParseTimeout(text, origin, what);
+    }
+
+    /// <summary>
+    /// Seconds (<c>10</c>, <c>2.5</c>) or a TimeSpan (<c>00:00:10</c>); positive, at least 1 ms, at most int.MaxValue ms.
+    /// <paramref name="what"/> names the setting in messages (<c>session timeout</c>).
+    /// </summary>
+    private static TimeSpan ParseTimeout(string text, string origin, string what)
+    {
+        var shown = $"The {what} '{Printable(text)}' in {origin}";
         TimeSpan timeout;
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
         {
             if (!double.IsFinite(seconds) || seconds <= 0)
             {
-                throw Error($"The session timeout '{Printable(text)}' in {origin} must be a positive number of seconds.", origin, text);
+                throw Error($"{shown} must be a positive number of seconds.", origin, text);
             }
 
             if (seconds * 1000 > int.MaxValue)
             {
-                throw Error($"The session timeout '{Printable(text)}' in {origin} is too large (at most {int.MaxValue} ms).", origin, text);
+                throw Error($"{shown} is too large (at most {int.MaxValue} ms).", origin, text);
             }
 
             timeout = TimeSpan.FromSeconds(seconds);
@@ -149,22 +160,22 @@ internal sealed class TargetSection
         {
             if (timeout <= TimeSpan.Zero)
             {
-                throw Error($"The session timeout '{Printable(text)}' in {origin} must be positive.", origin, text);
+                throw Error($"{shown} must be positive.", origin, text);
             }
 
             if (timeout.TotalMilliseconds > int.MaxValue)
             {
-                throw Error($"The session timeout '{Printable(text)}' in {origin} is too large (at most {int.MaxValue} ms).", origin, text);
+                throw Error($"{shown} is too large (at most {int.MaxValue} ms).", origin, text);
             }
         }
         else
         {
-            throw Error($"The session timeout '{Printable(text)}' in {origin} is neither a number of seconds (e.g. 10 or 2.5) nor a TimeSpan (e.g. 00:00:10).", origin, text);
+            throw Error($"{shown} is neither a number of seconds (e.g. 10 or 2.5) nor a TimeSpan (e.g. 00:00:10).", origin, text);
         }
 
         if (timeout < TimeSpan.FromMilliseconds(1))
         {
-            throw Error($"The session timeout '{Printable(text)}' in {origin} is shorter than 1 ms.", origin, text);
+            throw Error($"{shown} is shorter than 1 ms.", origin, text);
         }
 
         return timeout;

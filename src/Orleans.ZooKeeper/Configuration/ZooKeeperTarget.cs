@@ -21,13 +21,15 @@ public sealed record ZooKeeperTarget
         TimeSpan sessionTimeout,
         string? digestUser,
         string? digestPassword,
-        ZooKeeperTargetTls? tls = null)
+        ZooKeeperTargetTls? tls = null,
+        TimeSpan? connectTimeout = null)
     {
         Servers = servers.ToArray().AsReadOnly();
         ServersSource = serversSource;
         Path = path;
         PathSource = pathSource;
         SessionTimeout = sessionTimeout;
+        ConnectTimeout = connectTimeout;
         DigestUser = digestUser;
         _digestPassword = digestPassword;
         Tls = tls;
@@ -54,6 +56,14 @@ public sealed record ZooKeeperTarget
     /// <summary>The requested session timeout.</summary>
     public TimeSpan SessionTimeout { get; }
 
+    /// <summary>
+    /// The bound on one connection attempt (TCP connect, TLS and session handshake) from the section's
+    /// <c>connect_timeout</c>, or null for the client's default (<see cref="ZooKeeperClientOptions.ConnectTimeout"/>:
+    /// the session timeout ÷ servers, within 1-10 s). Independent of <see cref="SessionTimeout"/>, so a server that
+    /// accepts connections and never answers holds up failover for at most this long.
+    /// </summary>
+    public TimeSpan? ConnectTimeout { get; }
+
     /// <summary>The digest user name, or null when no credentials are configured.</summary>
     public string? DigestUser { get; }
 
@@ -67,9 +77,9 @@ public sealed record ZooKeeperTarget
     public string ConnectString => string.Join(',', Servers);
 
     /// <summary>
-    /// New client options with <see cref="ConnectString"/>, <see cref="SessionTimeout"/> and, when configured, the
-    /// digest credentials and the TLS settings (<see cref="ZooKeeperClientOptions.Tls"/>); every other option keeps
-    /// its default.
+    /// New client options with <see cref="ConnectString"/>, <see cref="SessionTimeout"/>,
+    /// <see cref="ConnectTimeout"/> and, when configured, the digest credentials and the TLS settings
+    /// (<see cref="ZooKeeperClientOptions.Tls"/>); every other option keeps its default.
     /// </summary>
     public ZooKeeperClientOptions ToClientOptions()
     {
@@ -77,6 +87,7 @@ public sealed record ZooKeeperTarget
         {
             ConnectString = ConnectString,
             SessionTimeout = SessionTimeout,
+            ConnectTimeout = ConnectTimeout,
         };
         if (DigestUser is not null && _digestPassword is not null)
         {
@@ -107,7 +118,7 @@ public sealed record ZooKeeperTarget
         return sb.ToString();
     }
 
-    /// <summary>Value equality: same servers in the same order, path, sources, timeout, credentials and TLS settings.</summary>
+    /// <summary>Value equality: same servers in the same order, path, sources, timeouts, credentials and TLS settings.</summary>
     public bool Equals(ZooKeeperTarget? other)
         => other is not null
         && Servers.SequenceEqual(other.Servers)
@@ -115,6 +126,7 @@ public sealed record ZooKeeperTarget
         && string.Equals(Path, other.Path, StringComparison.Ordinal)
         && string.Equals(PathSource, other.PathSource, StringComparison.Ordinal)
         && SessionTimeout == other.SessionTimeout
+        && ConnectTimeout == other.ConnectTimeout
         && string.Equals(DigestUser, other.DigestUser, StringComparison.Ordinal)
         && string.Equals(_digestPassword, other._digestPassword, StringComparison.Ordinal)
         && Equals(Tls, other.Tls);
@@ -130,6 +142,7 @@ public sealed record ZooKeeperTarget
 
         hash.Add(Path, StringComparer.Ordinal);
         hash.Add(SessionTimeout);
+        hash.Add(ConnectTimeout);
         hash.Add(DigestUser, StringComparer.Ordinal);
         hash.Add(Tls);
         return hash.ToHashCode();

@@ -22,9 +22,11 @@ namespace Orleans.ZooKeeper;
 /// <c>path</c> may omit the leading '/' (<c>myfolder</c> means <c>/myfolder</c>).</para>
 /// <para><b>Section</b> keys: <c>servers</c> (comma-separated <c>host[:port]</c> entries as above),
 /// <c>path</c>, <c>session_timeout</c> (seconds, <c>10</c> or <c>2.5</c>, or a TimeSpan, <c>00:00:10</c>; default
-/// 10 s), <c>username</c> and <c>password</c> (digest credentials, both or neither), and the TLS keys: <c>tls</c>
-/// (<c>true</c>/<c>false</c>), <c>tls_ca_file</c>, <c>tls_cert_file</c>, <c>tls_key_file</c>, <c>tls_key_password</c>,
-/// <c>tls_check_hostname</c> (default true), <c>tls_protocols</c> (<c>1.2</c>, <c>1.3</c>, <c>1.2,1.3</c>; also
+/// 10 s), <c>connect_timeout</c> (the bound on one connection attempt — TCP connect, TLS and session handshake —
+/// in the same forms; default: the client's, the session timeout ÷ servers within 1-10 s; see
+/// <see cref="ZooKeeperTarget.ConnectTimeout"/>), <c>username</c> and <c>password</c> (digest credentials, both or
+/// neither), and the TLS keys: <c>tls</c> (<c>true</c>/<c>false</c>), <c>tls_ca_file</c>, <c>tls_cert_file</c>,
+/// <c>tls_key_file</c>, <c>tls_key_password</c>, <c>tls_check_hostname</c> (default true), <c>tls_protocols</c> (<c>1.2</c>, <c>1.3</c>, <c>1.2,1.3</c>; also
 /// <c>Tls12</c>/<c>TLSv1.2</c> forms; default: the operating system's choice). The <c>tls_*</c> keys need
 /// <c>tls=true</c> (TLS also means naming the servers' secure ports, so it is never switched on implicitly); set
 /// without it they are an error. Booleans are <c>true</c>/<c>false</c>, <c>yes</c>/<c>no</c>, <c>on</c>/<c>off</c>
@@ -64,6 +66,9 @@ public static class ZooKeeperTargetResolver
 
     /// <summary>Section key: the session timeout.</summary>
     public const string SessionTimeoutKey = "session_timeout";
+
+    /// <summary>Section key: the bound on one connection attempt (seconds or a TimeSpan, like <see cref="SessionTimeoutKey"/>).</summary>
+    public const string ConnectTimeoutKey = "connect_timeout";
 
     /// <summary>Section key: the digest user name.</summary>
     public const string UsernameKey = "username";
@@ -121,7 +126,8 @@ public static class ZooKeeperTargetResolver
             section.SessionTimeout ?? DefaultSessionTimeout,
             section.Username,
             section.Password,
-            section.Tls);
+            section.Tls,
+            section.ConnectTimeout);
     }
 
     /// <summary>The URL's servers, else the section's, else the environment variable's (read only then).</summary>

@@ -150,7 +150,9 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         }
         catch (ConnectionLossException ex)
         {
-            throw new InvalidOperationException($"ZooKeeper container '{Name}' could not connect to {Target} within {_options.StartupTimeout.TotalSeconds:0.#} s (ZooKeeperContainerOptions.StartupTimeout).", ex);
+            // The last attempt names the server and the cause (refused, TLS, no answer within the connect timeout, ...).
+            var last = Client.LastConnectError is { } error ? $" Last connection attempt: {error.Message}" : string.Empty;
+            throw new InvalidOperationException($"ZooKeeper container '{Name}' could not connect to {Target} within {_options.StartupTimeout.TotalSeconds:0.#} s (ZooKeeperContainerOptions.StartupTimeout).{last}", ex);
         }
 
         await Client.EnsurePathAsync(BasePath, NodeAcl, cancellationToken).ConfigureAwait(false);

@@ -11,7 +11,10 @@ public sealed class ZooKeeperContainerOptions
     /// </summary>
     public string? Url { get; set; }
 
-    /// <summary>The configuration section with <c>servers</c>, <c>path</c>, <c>session_timeout</c>, <c>username</c>, <c>password</c>.</summary>
+    /// <summary>
+    /// The configuration section with <c>servers</c>, <c>path</c>, <c>session_timeout</c>, <c>connect_timeout</c>,
+    /// <c>username</c>, <c>password</c> and the TLS keys (see <see cref="ZooKeeperTargetResolver"/>).
+    /// </summary>
     public string ConfigurationSection { get; set; } = ZooKeeperTargetResolver.DefaultSectionName;
 
     /// <summary>
