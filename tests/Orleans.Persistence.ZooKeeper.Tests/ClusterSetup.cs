@@ -86,6 +86,7 @@ public static class ClusterSetup
             });
             siloBuilder.AddMemoryStreams(StreamProvider);
             siloBuilder.Services.AddKeyedSingleton<IGrainStorageSerializer>(MarkerSerializerKey, new MarkingSerializer());
+            siloBuilder.AddZooKeeperHealthChecks();
         }
     }
 

@@ -68,6 +68,12 @@ public static class ZooKeeperGrainStorageExtensions
                 }
             }
         });
+        // A provider with a container of its own declares it (health checks and other host-wide features find it);
+        // one using a named container (ContainerName) leaves that to the container's own declaration.
+        services.AddSingleton(new ZooKeeperContainerDeclaration(
+            "storage:" + name,
+            sp => (sp.GetKeyedService<Orleans.Storage.IGrainStorage>(name) as ZooKeeperGrainStorage)?.StartedContainer,
+            sp => sp.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name).ContainerName is null));
         return services.AddGrainStorage(name, ZooKeeperGrainStorageFactory.Create);
     }
 }

@@ -41,6 +41,9 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
     /// <summary>The znode all states live under: {container path}/{ServiceId}.</summary>
     public string Root => _root;
 
+    /// <summary>The container once the provider has started, else null.</summary>
+    internal ZooKeeperContainer? StartedContainer => _container;
+
     internal ZooKeeperContainer Container => _container ?? throw new InvalidOperationException($"ZooKeeper grain storage '{_name}' has not been started.");
 
     public void Participate(ISiloLifecycle lifecycle)

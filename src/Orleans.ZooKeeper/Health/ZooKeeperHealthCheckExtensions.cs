@@ -23,14 +23,16 @@ public static class ZooKeeperHealthCheckExtensions
             foreach (var declared in services.GetServices<ZooKeeperContainerDeclaration>().DistinctBy(d => d.ContainerName))
             {
                 var name = "zookeeper:" + declared.ContainerName;
-                if (options.Registrations.Any(r => r.Name == name))
+                if (options.Registrations.Any(r => r.Name == name) || declared.Applies?.Invoke(services) == false)
                 {
                     continue;
                 }
 
                 options.Registrations.Add(new HealthCheckRegistration(
                     name,
-                    sp => new ZooKeeperContainerHealthCheck(declared.Resolve(sp)),
+                    sp => declared.Resolve(sp) is { } container
+                        ? new ZooKeeperContainerHealthCheck(container)
+                        : new NotStartedHealthCheck(declared.ContainerName),
                     failureStatus: null,
                     tags: [Tag]));
             }
@@ -60,5 +62,18 @@ public static class ZooKeeperHealthCheckExtensions
 /// features such as <see cref="ZooKeeperHealthCheckExtensions.AddZooKeeperHealthChecks(IHealthChecksBuilder)"/> find it.
 /// </summary>
 /// <param name="ContainerName">The container's name.</param>
-/// <param name="Resolve">Gets the container from the host's services.</param>
-public sealed record ZooKeeperContainerDeclaration(string ContainerName, Func<IServiceProvider, ZooKeeperContainer> Resolve);
+/// <param name="Resolve">Gets the container from the host's services; null while the component has not created it yet.</param>
+/// <param name="Applies">
+/// False when the component turns out not to run a container of its own (e.g. storage that uses a named container,
+/// which is declared by itself); null means always.
+/// </param>
+public sealed record ZooKeeperContainerDeclaration(string ContainerName, Func<IServiceProvider, ZooKeeperContainer?> Resolve, Func<IServiceProvider, bool>? Applies = null);
+
+/// <summary>A declared container that does not exist yet (its component has not started): Unhealthy.</summary>
+internal sealed class NotStartedHealthCheck(string containerName) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        => Task.FromResult(new HealthCheckResult(
+            context.Registration?.FailureStatus ?? HealthStatus.Unhealthy,
+            $"ZooKeeper container '{containerName}' has not been started yet"));
+}
