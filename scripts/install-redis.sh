@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Debian's redis-server package if redis-server is not on PATH yet (used by the `storage` benchmark,
-# tests/Orleans.ZooKeeper.Benchmarks, which runs Orleans' Redis grain storage side by side with ours).
+# benchmarks/Orleans.ZooKeeper.Benchmarks, which runs Orleans' Redis grain storage side by side with ours).
 # Idempotent. The package starts no service here (no systemd); the benchmark starts its own redis-server on
 # loopback (--bind 127.0.0.1, a free port, --save '' --appendonly no, --daemonize yes, pid/log/dir in a temp dir)
 # and stops it by its PID.

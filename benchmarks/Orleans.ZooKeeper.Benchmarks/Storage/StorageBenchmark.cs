@@ -160,13 +160,7 @@ internal static class StorageBenchmark
             }
 
             var stored = await StoredSizesAsync(host.Services, raw, redis);
-            var result = Report(options, rows, samples, stored);
-            if (options.Diagnose)
-            {
-                await PrintProviderStepCostsAsync(host.Services, raw);
-            }
-
-            return result;
+            return Report(options, rows, samples, stored);
         }
         finally
         {
@@ -331,10 +325,30 @@ internal static class StorageBenchmark
         return sw.Elapsed;
     }
 
+    /// <summary>The provider's own container, found through its public declaration (as health checks find it).</summary>
     private static ZooKeeperContainer ProviderContainer(IServiceProvider services)
-        => services.GetRequiredKeyedService<IGrainStorage>(ZooKeeperProvider) is ZooKeeperGrainStorage storage
-            ? storage.Container
-            : throw new InvalidOperationException($"grain storage '{ZooKeeperProvider}' is not the ZooKeeper provider");
+        => services.GetServices<ZooKeeperContainerDeclaration>().FirstOrDefault(d => d.ContainerName == "storage:" + ZooKeeperProvider)?.Resolve(services)
+            ?? throw new InvalidOperationException($"grain storage '{ZooKeeperProvider}' has no ZooKeeper container of its own");
+
+    /// <summary>The first node holding data below the provider's container path (the benchmark's grains all store alike).</summary>
+    private static async Task<string?> FirstStateNodeAsync(ZooKeeperClient raw, string path)
+    {
+        var stat = await raw.ExistsAsync(path);
+        if (stat is { DataLength: > 0 })
+        {
+            return path;
+        }
+
+        foreach (var child in (await raw.GetChildrenAsync(path)).Order(StringComparer.Ordinal))
+        {
+            if (await FirstStateNodeAsync(raw, ZooKeeperPath.Combine(path, child)) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
 
     private static string Settled(RowSample s) => s.Settled > TimeSpan.FromSeconds(0.5)
         ? Invariant($"  (waited {s.Settled.TotalSeconds:F1} s for the sessions first)")
@@ -456,77 +470,20 @@ internal static class StorageBenchmark
         BitConverter.TryWriteBytes(buffer, counter);
     }
 
-    /// <summary>
-    /// --diagnose: the CPU-only steps the provider adds per read-modify-write (no I/O), timed single-threaded in a
-    /// loop, so µs here are one core's time.
-    /// </summary>
-    private static async Task PrintProviderStepCostsAsync(IServiceProvider services, ZooKeeperClient raw)
-    {
-        if (services.GetRequiredKeyedService<IGrainStorage>(ZooKeeperProvider) is not ZooKeeperGrainStorage storage)
-        {
-            return;
-        }
-
-        var serializer = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(ZooKeeperProvider).GrainStorageSerializer;
-        var grainId = services.GetRequiredService<IGrainFactory>().GetGrain<IZooKeeperBenchGrain>(0).GetGrainId();
-        var state = new BenchState { Counter = 12345, Payload = StorageBenchGrainBase.Payload };
-        var bytes = serializer.Serialize(state).ToArray();
-        var stat = (await raw.GetDataAsync(storage.PathFor(grainId, StateName))).Stat;
-        var etag = ZooKeeperGrainStorage.ETag(stat);
-        var path = storage.PathFor(grainId, StateName);
-        (string Name, int PerOp, Action Step)[] steps =
-        [
-            ("PathFor(grainId, state) (3 × ZNodeNames.Encode)", 2, () => _ = storage.PathFor(grainId, StateName)),
-            ("serialize 1 KB state (System.Text.Json) + ToArray", 1, () => _ = serializer.Serialize(state).ToArray()),
-            ("deserialize 1 KB state (System.Text.Json)", 1, () => _ = serializer.Deserialize<BenchState>(new BinaryData(bytes))),
-            ("ETag format (string.Create)", 2, () => _ = ZooKeeperGrainStorage.ETag(stat)),
-            ("guard path (path + '/' + czxid:x)", 1, () => _ = path + "/" + stat.Czxid.ToString("x", CultureInfo.InvariantCulture)),
-            ("ETag parse (IndexOf + 2 × TryParse)", 1, () => _ = long.TryParse(etag.AsSpan(0, etag.IndexOf('-', StringComparison.Ordinal)), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out _)),
-        ];
-        Console.WriteLine();
-        Console.WriteLine("--diagnose: CPU-only steps of one provider read-modify-write (single thread, no I/O, 200,000 iterations each after 20,000 warm-up):");
-        double totalMicros = 0, totalBytes = 0;
-        foreach (var (name, perOp, step) in steps)
-        {
-            for (var i = 0; i < 20_000; i++)
-            {
-                step();
-            }
-
-            const int N = 200_000;
-            var a0 = GC.GetAllocatedBytesForCurrentThread();
-            var t0 = Stopwatch.GetTimestamp();
-            for (var i = 0; i < N; i++)
-            {
-                step();
-            }
-
-            var micros = Stopwatch.GetElapsedTime(t0).TotalMicroseconds / N;
-            var allocated = (GC.GetAllocatedBytesForCurrentThread() - a0) / (double)N;
-            totalMicros += micros * perOp;
-            totalBytes += allocated * perOp;
-            Console.WriteLine(Invariant($"  {name,-52} {micros,6:F2} µs {allocated,6:F0} B  × {perOp} per RMW"));
-        }
-
-        Console.WriteLine(Invariant($"  {"total per read-modify-write",-52} {totalMicros,6:F2} µs {totalBytes,6:F0} B"));
-    }
-
     private static async Task<(int? ZooKeeper, int ZooKeeperChildren, string? Redis)> StoredSizesAsync(IServiceProvider services, ZooKeeperClient raw, LocalRedisServer redis)
     {
-        var grainId = services.GetRequiredService<IGrainFactory>().GetGrain<IZooKeeperBenchGrain>(0).GetGrainId();
         int? zkBytes = null;
         var children = -1;
-        if (services.GetRequiredKeyedService<IGrainStorage>(ZooKeeperProvider) is ZooKeeperGrainStorage storage)
+        try
         {
-            try
+            if (await FirstStateNodeAsync(raw, ProviderContainer(services).BasePath) is { } path)
             {
-                var path = storage.PathFor(grainId, StateName);
                 zkBytes = (await raw.GetDataAsync(path)).Data.Length;
                 children = (await raw.GetChildrenAsync(path)).Count;
             }
-            catch (ZooKeeperException)
-            {
-            }
+        }
+        catch (ZooKeeperException)
+        {
         }
 
         string? redisSize = null;
