@@ -1,5 +1,6 @@
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Orleans.ZooKeeper;
 
 namespace Orleans.Persistence.ZooKeeper;
 
@@ -9,20 +10,7 @@ internal sealed class ZooKeeperGrainStorageOptionsValidator(ZooKeeperGrainStorag
     public void ValidateConfiguration()
     {
         var prefix = $"Invalid configuration for ZooKeeper grain storage '{name}': ";
-        if (options.ContainerName is not null && (options.Url is not null || options.Username is not null || options.Password is not null))
-        {
-            throw new OrleansConfigurationException(prefix + $"{nameof(options.ContainerName)} ('{options.ContainerName}') names an existing container; {nameof(options.Url)}, {nameof(options.Username)} and {nameof(options.Password)} belong to a container of the provider's own and must not be set with it.");
-        }
-
-        if (options.ContainerName is { Length: 0 })
-        {
-            throw new OrleansConfigurationException(prefix + $"{nameof(options.ContainerName)} is empty.");
-        }
-
-        if ((options.Username is null) != (options.Password is null))
-        {
-            throw new OrleansConfigurationException(prefix + $"{nameof(options.Username)} and {nameof(options.Password)} go together; only one is set.");
-        }
+        ZooKeeperContainerSource.Validate(prefix, new(options.ContainerName, options.Url, options.ConfigurationSection, options.Username, options.Password));
 
         if (options.MaxStateSize is <= 0)
         {

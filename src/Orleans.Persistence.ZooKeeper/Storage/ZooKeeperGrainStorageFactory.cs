@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -16,28 +15,8 @@ internal static class ZooKeeperGrainStorageFactory
         var options = services.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name);
         var clusterOptions = services.GetRequiredService<IOptions<ClusterOptions>>().Value;
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
-        Func<ZooKeeperContainer> container;
-        var owns = options.ContainerName is null;
-        if (options.ContainerName is { } containerName)
-        {
-            container = () => services.GetRequiredService<ZooKeeperContainers>().Get(containerName);
-        }
-        else
-        {
-            container = () =>
-            {
-                var target = ZooKeeperTargetResolver.Resolve(options.Url, services.GetService<IConfiguration>(), options.ConfigurationSection);
-                var containerOptions = new ZooKeeperContainerOptions { Url = options.Url, ConfigurationSection = options.ConfigurationSection };
-                if (options.Username is { } user && options.Password is { } password)
-                {
-                    containerOptions.ConfigureClient = c => c.AddDigest(user, password);
-                }
-
-                return new ZooKeeperContainer($"storage:{name}", target, containerOptions, loggerFactory, services);
-            };
-        }
-
-        return new ZooKeeperGrainStorage(name, clusterOptions.ServiceId, options, container, owns, loggerFactory.CreateLogger($"{typeof(ZooKeeperGrainStorage).FullName}.{name}"));
+        var source = ZooKeeperContainerSource.For(services, $"storage:{name}", new(options.ContainerName, options.Url, options.ConfigurationSection, options.Username, options.Password));
+        return new ZooKeeperGrainStorage(name, clusterOptions.ServiceId, options, source.Resolve, source.OwnsContainer, loggerFactory.CreateLogger($"{typeof(ZooKeeperGrainStorage).FullName}.{name}"));
     }
 }
 

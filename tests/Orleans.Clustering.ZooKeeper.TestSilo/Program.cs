@@ -1,0 +1,56 @@
+// A test silo: ZooKeeper clustering set up from configuration alone (Orleans:Clustering:ProviderType=ZooKeeper),
+// short membership timings, loopback endpoints. Arguments are configuration keys, e.g.
+//   --Orleans:Clustering:Url=zookeeper://127.0.0.1:2181/t --Orleans:ClusterId=c1 --silo-port=11111 --gateway-port=30000
+// Prints "READY <silo address>" on stdout once the silo is active; exits when stdin closes or on SIGTERM.
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Runtime;
+
+var builder = Host.CreateApplicationBuilder(args);
+var config = builder.Configuration;
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "HH:mm:ss.fff ";
+});
+builder.Logging.SetMinimumLevel(LogLevel.Warning)
+    .AddFilter("Orleans.ZooKeeper", LogLevel.Information)
+    .AddFilter("Orleans.Clustering.ZooKeeper", LogLevel.Information)
+    .AddFilter("Orleans.Runtime.MembershipService", LogLevel.Information);
+
+builder.UseOrleans(silo =>
+{
+    silo.ConfigureEndpoints(IPAddress.Loopback, int.Parse(config["silo-port"]!, System.Globalization.CultureInfo.InvariantCulture), int.Parse(config["gateway-port"]!, System.Globalization.CultureInfo.InvariantCulture));
+    silo.Configure<ClusterOptions>(o =>
+    {
+        o.ClusterId = config["Orleans:ClusterId"]!;
+        o.ServiceId = config["Orleans:ServiceId"] ?? "zk-cluster-tests";
+    });
+    silo.Configure<ClusterMembershipOptions>(o =>
+    {
+        o.ProbeTimeout = TimeSpan.FromSeconds(1);
+        o.NumMissedProbesLimit = 3;
+        o.NumVotesForDeathDeclaration = 2;
+        o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
+        o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+    });
+});
+
+using var host = builder.Build();
+await host.StartAsync();
+var silo = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+Console.WriteLine($"READY {silo.ToParsableString()}");
+
+// Run until the test closes stdin (or kills the process).
+await Task.Run(() =>
+{
+    while (Console.ReadLine() is not null)
+    {
+    }
+});
+await host.StopAsync();
