@@ -102,7 +102,10 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     public Task InitializeMembershipTable(bool tryInitTableVersion) => InitializeMembershipTableAsync(tryInitTableVersion, CancellationToken.None);
 
     /// <summary>Connects and, when asked to, creates the table node (version 0) unless it exists.</summary>
-    public async Task InitializeMembershipTableAsync(bool tryInitTableVersion, CancellationToken cancellationToken)
+    public Task InitializeMembershipTableAsync(bool tryInitTableVersion, CancellationToken cancellationToken)
+        => OffReaderThread(InitializeMembershipTableCoreAsync(tryInitTableVersion, cancellationToken));
+
+    private async Task InitializeMembershipTableCoreAsync(bool tryInitTableVersion, CancellationToken cancellationToken)
     {
         var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         if (MembershipLayout.ClusterIdError(ClusterId) is { } error)
@@ -135,7 +138,10 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     /// Creates the row and its heartbeat and bumps the table node from the version <paramref name="tableVersion"/>'s
     /// ETag names, in one transaction; false when the row exists or the table moved on.
     /// </summary>
-    public async Task<bool> InsertRowAsync(MembershipEntry entry, TableVersion tableVersion, CancellationToken cancellationToken)
+    public Task<bool> InsertRowAsync(MembershipEntry entry, TableVersion tableVersion, CancellationToken cancellationToken)
+        => OffReaderThread(InsertRowCoreAsync(entry, tableVersion, cancellationToken));
+
+    private async Task<bool> InsertRowCoreAsync(MembershipEntry entry, TableVersion tableVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(tableVersion);
@@ -168,7 +174,10 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     /// <paramref name="tableVersion"/>'s ETag names, in one transaction; false when either moved on or the row is gone.
     /// The heartbeat is left alone (a vote written from an older read never turns a silo's heartbeat back).
     /// </summary>
-    public async Task<bool> UpdateRowAsync(MembershipEntry entry, string etag, TableVersion tableVersion, CancellationToken cancellationToken)
+    public Task<bool> UpdateRowAsync(MembershipEntry entry, string etag, TableVersion tableVersion, CancellationToken cancellationToken)
+        => OffReaderThread(UpdateRowCoreAsync(entry, etag, tableVersion, cancellationToken));
+
+    private async Task<bool> UpdateRowCoreAsync(MembershipEntry entry, string etag, TableVersion tableVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(tableVersion);
@@ -208,7 +217,10 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     /// Writes the heartbeat node only (unconditionally): neither the row ETag nor the table version changes. A missing
     /// row is an error; a row whose heartbeat node is missing gets it back.
     /// </summary>
-    public async Task UpdateIAmAliveAsync(MembershipEntry entry, CancellationToken cancellationToken)
+    public Task UpdateIAmAliveAsync(MembershipEntry entry, CancellationToken cancellationToken)
+        => OffReaderThread(UpdateIAmAliveCoreAsync(entry, cancellationToken));
+
+    private async Task UpdateIAmAliveCoreAsync(MembershipEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -252,7 +264,10 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     /// Deletes every row of <paramref name="clusterId"/> (with its heartbeat), then the table node unless something
     /// that is not a row lives under it.
     /// </summary>
-    public async Task DeleteMembershipTableEntriesAsync(string clusterId, CancellationToken cancellationToken)
+    public Task DeleteMembershipTableEntriesAsync(string clusterId, CancellationToken cancellationToken)
+        => OffReaderThread(DeleteMembershipTableEntriesCoreAsync(clusterId, cancellationToken));
+
+    private async Task DeleteMembershipTableEntriesCoreAsync(string clusterId, CancellationToken cancellationToken)
     {
         if (MembershipLayout.ClusterIdError(clusterId) is { } error)
         {
@@ -298,6 +313,35 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
         }
 
         MembershipLog.EntriesDeleted(_logger, clusterId, count, table);
+    }
+
+    /// <summary>
+    /// Completes an operation's task on the thread pool. The client completes replies on its reader thread, where
+    /// Orleans' code awaiting the table would otherwise go on running (and hold up every other reply).
+    /// </summary>
+    internal static async Task<T> OffReaderThread<T>(Task<T> operation)
+    {
+        try
+        {
+            return await operation.ConfigureAwait(false);
+        }
+        finally
+        {
+            await Task.Yield();
+        }
+    }
+
+    /// <inheritdoc cref="OffReaderThread{T}(Task{T})"/>
+    internal static async Task OffReaderThread(Task operation)
+    {
+        try
+        {
+            await operation.ConfigureAwait(false);
+        }
+        finally
+        {
+            await Task.Yield();
+        }
     }
 
     private ZooKeeperMembershipException Failure(string operation, string path, ZooKeeperException ex)

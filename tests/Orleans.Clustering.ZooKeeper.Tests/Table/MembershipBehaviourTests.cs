@@ -346,6 +346,23 @@ public sealed class MembershipBehaviourTests(ServerFixture fixture)
         Assert.Equal(2, (await a.Membership.ReadAllAsync(default)).Members.Count);
     }
 
+    [Fact]
+    public async Task Callers_continue_off_the_clients_reader_thread()
+    {
+        await using var t = await fixture.StartTableAsync();
+        var threads = new List<string?>();
+        await Task.Run(async () =>
+        {
+            var data = await t.Membership.ReadAllAsync(default).ConfigureAwait(false);
+            threads.Add(Thread.CurrentThread.Name);
+            await t.Membership.InsertRowAsync(Entries.New(), data.Version.Next(), default).ConfigureAwait(false);
+            threads.Add(Thread.CurrentThread.Name);
+            await t.Membership.ReadRowAsync(Entries.NewSilo(), default).ConfigureAwait(false);
+            threads.Add(Thread.CurrentThread.Name);
+        });
+        Assert.All(threads, name => Assert.False(name?.StartsWith("ZooKeeper", StringComparison.Ordinal) ?? false, name));
+    }
+
     internal static async Task InsertAsync(TableHandle t, MembershipEntry entry)
     {
         var version = (await t.Membership.ReadAllAsync(default)).Version;
