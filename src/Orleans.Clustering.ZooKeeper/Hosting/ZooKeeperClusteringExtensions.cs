@@ -33,7 +33,7 @@ public static class ZooKeeperClusteringExtensions
 
     /// <summary>
     /// Lets a client find the gateways in the ZooKeeper membership table (same options as the silos';
-    /// <see cref="ZooKeeperClusteringOptions.ContainerName"/> works with a container added to the client's services).
+    /// <see cref="ZooKeeperProviderContainerOptions.ContainerName"/> works with a container added to the client's services).
     /// </summary>
     public static IClientBuilder UseZooKeeperClustering(this IClientBuilder builder, Action<ZooKeeperClusteringOptions>? configure = null)
         => builder.UseZooKeeperClustering(ob => ob.Configure(o => configure?.Invoke(o)));

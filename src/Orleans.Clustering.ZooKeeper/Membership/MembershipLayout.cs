@@ -1,6 +1,4 @@
-using Orleans.Configuration;
 using Orleans.Runtime;
-using Orleans.ZooKeeper;
 using Orleans.ZooKeeper.Client;
 
 namespace Orleans.Clustering.ZooKeeper;
@@ -25,10 +23,6 @@ internal static class MembershipLayout
     /// <summary>The table ETag reported while the table node does not exist (an insert with it creates the node).</summary>
     public const string AbsentTableETag = "none";
 
-    /// <summary>The provider's container settings.</summary>
-    public static ZooKeeperContainerSource.Settings Settings(ZooKeeperClusteringOptions options)
-        => new(options.ContainerName, options.Url, options.ConfigurationSection, options.Username, options.Password);
-
     /// <summary>Why a cluster id cannot name the table node, or null when it can.</summary>
     public static string? ClusterIdError(string? clusterId)
     {
@@ -37,9 +31,9 @@ internal static class MembershipLayout
             return "ClusterOptions.ClusterId is not set; it names the table node {container path}/{ClusterId}.";
         }
 
-        if (clusterId.Contains('/', StringComparison.Ordinal) || ZooKeeperPath.GetError("/" + clusterId) is { } error)
+        var reason = clusterId.Contains('/', StringComparison.Ordinal) ? "it contains '/'" : ZooKeeperPath.GetError("/" + clusterId);
+        if (reason is not null)
         {
-            var reason = clusterId.Contains('/', StringComparison.Ordinal) ? "it contains '/'" : ZooKeeperPath.GetError("/" + clusterId);
             return $"ClusterOptions.ClusterId '{clusterId}' cannot be a ZooKeeper node name ({reason}); it names the table node {{container path}}/{{ClusterId}}.";
         }
 

@@ -32,7 +32,7 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     {
         _options = options.Value;
         ClusterId = clusterOptions.Value.ClusterId;
-        _source = ZooKeeperContainerSource.For(services, "clustering", Settings(_options));
+        _source = ZooKeeperContainerSource.For(services, "clustering", _options);
         _logger = logger;
     }
 

@@ -10,7 +10,7 @@ internal sealed class ZooKeeperGrainStorageOptionsValidator(ZooKeeperGrainStorag
     public void ValidateConfiguration()
     {
         var prefix = $"Invalid configuration for ZooKeeper grain storage '{name}': ";
-        ZooKeeperContainerSource.Validate(prefix, new(options.ContainerName, options.Url, options.ConfigurationSection, options.Username, options.Password));
+        ZooKeeperContainerSource.Validate(prefix, options);
 
         if (options.MaxStateSize is <= 0)
         {

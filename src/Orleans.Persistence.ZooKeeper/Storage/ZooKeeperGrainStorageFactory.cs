@@ -15,7 +15,7 @@ internal static class ZooKeeperGrainStorageFactory
         var options = services.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name);
         var clusterOptions = services.GetRequiredService<IOptions<ClusterOptions>>().Value;
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
-        var source = ZooKeeperContainerSource.For(services, $"storage:{name}", new(options.ContainerName, options.Url, options.ConfigurationSection, options.Username, options.Password));
+        var source = ZooKeeperContainerSource.For(services, $"storage:{name}", options);
         return new ZooKeeperGrainStorage(name, clusterOptions.ServiceId, options, source.Resolve, source.OwnsContainer, loggerFactory.CreateLogger($"{typeof(ZooKeeperGrainStorage).FullName}.{name}"));
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 using Orleans.Runtime;
 
 namespace Orleans.ZooKeeper;
@@ -24,22 +25,14 @@ internal sealed class ZooKeeperContainerSource
     /// <summary>True when the provider runs (starts and stops) a container of its own.</summary>
     public bool OwnsContainer { get; }
 
-    /// <summary>The settings a provider exposes for its container.</summary>
-    /// <param name="ContainerName">A registered container to share, or null for one of the provider's own.</param>
-    /// <param name="Url">The own container's URL.</param>
-    /// <param name="ConfigurationSection">The own container's configuration section.</param>
-    /// <param name="Username">The own container's digest user.</param>
-    /// <param name="Password">The own container's digest password (never shown).</param>
-    internal readonly record struct Settings(string? ContainerName, string? Url, string ConfigurationSection, string? Username, string? Password);
-
     /// <summary>
     /// Prepares the source; nothing is resolved or connected yet. <see cref="Resolve"/> gives the container (for an
     /// own container: resolves the target, which may throw <see cref="ZooKeeperConfigurationException"/>).
     /// </summary>
     /// <param name="services">The silo's (or client's) services.</param>
     /// <param name="ownName">The name an own container gets (its logger category and stream key).</param>
-    /// <param name="settings">The provider's container settings.</param>
-    public static ZooKeeperContainerSource For(IServiceProvider services, string ownName, Settings settings)
+    /// <param name="settings">The provider's container settings (read when the container is resolved).</param>
+    public static ZooKeeperContainerSource For(IServiceProvider services, string ownName, ZooKeeperProviderContainerOptions settings)
     {
         ArgumentNullException.ThrowIfNull(services);
         if (settings.ContainerName is { } containerName)
@@ -69,7 +62,7 @@ internal sealed class ZooKeeperContainerSource
     /// Checks the combination of settings; throws <see cref="OrleansConfigurationException"/> whose message starts
     /// with <paramref name="prefix"/> and names the settings (never the password).
     /// </summary>
-    public static void Validate(string prefix, Settings settings)
+    public static void Validate(string prefix, ZooKeeperProviderContainerOptions settings)
     {
         if (settings.ContainerName is not null && (settings.Url is not null || settings.Username is not null || settings.Password is not null))
         {
