@@ -71,7 +71,9 @@ foreach (var silo in silos)
 static void Configure(HostApplicationBuilder builder)
 {
     builder.Configuration.AddIniFile(Path.Combine(AppContext.BaseDirectory, "sample.ini"), optional: false);
-    builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans.Runtime", LogLevel.Error).AddFilter("Orleans.Messaging", LogLevel.Error);
+    // Memory streams' pulling agents report the cancellation of their queue reads while a silo stops: not shown.
+    builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans.Runtime", LogLevel.Error).AddFilter("Orleans.Messaging", LogLevel.Error)
+        .AddFilter("Orleans.Streams", LogLevel.Critical).AddFilter("Orleans.Providers.MemoryAdapterReceiver", LogLevel.Critical);
 }
 
 static async Task<IHost> StartSiloAsync(string[] args, int index)
@@ -81,7 +83,7 @@ static async Task<IHost> StartSiloAsync(string[] args, int index)
     builder.UseOrleans(silo =>
     {
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ServiceId));
-        silo.ConfigureEndpoints(IPAddress.Loopback, siloPort: 11311 + index, gatewayPort: 30311 + index);
+        silo.ConfigureEndpoints(IPAddress.Loopback, siloPort: 11311 + index, gatewayPort: 30311 + index);   // fixed loopback ports
         silo.AddZooKeeperContainer("main", url: null, streamProviderName: "zkstate");
         silo.UseZooKeeperClustering(o => o.ContainerName = "main");                      // membership in ZooKeeper
         silo.AddZooKeeperGrainStorage("zookeeper", o => o.ContainerName = "main");       // grain state in ZooKeeper
