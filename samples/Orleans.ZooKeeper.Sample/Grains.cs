@@ -16,6 +16,11 @@ public sealed class Profile
 
     [Id(2)]
     public DateTimeOffset? LastVisit { get; set; }
+
+    /// <summary>The silo the grain was active on for this visit (not stored).</summary>
+    [Id(3)]
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? Silo { get; set; }
 }
 
 public interface IProfileGrain : IGrainWithStringKey
@@ -24,7 +29,7 @@ public interface IProfileGrain : IGrainWithStringKey
 }
 
 /// <summary>A grain whose state lives in ZooKeeper.</summary>
-public sealed class ProfileGrain([PersistentState("profile", "zookeeper")] IPersistentState<Profile> profile) : Grain, IProfileGrain
+public sealed class ProfileGrain([PersistentState("profile", "zookeeper")] IPersistentState<Profile> profile, ILocalSiloDetails silo) : Grain, IProfileGrain
 {
     public async Task<Profile> Visit()
     {
@@ -32,6 +37,7 @@ public sealed class ProfileGrain([PersistentState("profile", "zookeeper")] IPers
         profile.State.Visits++;
         profile.State.LastVisit = DateTimeOffset.UtcNow;
         await profile.WriteStateAsync();
+        profile.State.Silo = silo.SiloAddress.ToParsableString();
         return profile.State;
     }
 }

@@ -1,7 +1,10 @@
-// Orleans + ZooKeeper: a silo with a ZooKeeper container ("main") whose CONNECTED / SUSPENDED / LOST states are
-// broadcast on an Orleans stream, and grain state stored as znodes through the same container.
-// ZooKeeper comes from sample.ini's [zookeeper] section plus ASAB_ZOOKEEPER_SERVERS (scripts/run-sample.sh
-// starts a local server when none is configured). Run it twice: the visit count is kept in ZooKeeper.
+// Orleans + ZooKeeper: two silos that form a cluster through ZooKeeper clustering, keep grain state in ZooKeeper, and
+// share one ZooKeeper container ("main") each; an external client that finds the silos' gateways in ZooKeeper.
+// ZooKeeper comes from sample.ini's [zookeeper] section plus ASAB_ZOOKEEPER_SERVERS (scripts/run-sample.sh starts a
+// local server when none is configured). Run it twice: the visit counts are kept in ZooKeeper.
+using System.Net;
+using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,40 +16,95 @@ using Orleans.Persistence.ZooKeeper;
 using Orleans.ZooKeeper;
 using Orleans.ZooKeeper.Sample;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.Configuration.AddIniFile(Path.Combine(AppContext.BaseDirectory, "sample.ini"), optional: false);
-builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans.Runtime", LogLevel.Error);
-builder.UseOrleans(silo =>
+const string ClusterId = "sample-cluster";
+const string ServiceId = "sample-service";
+
+var silos = new List<IHost>();
+for (var i = 0; i < 2; i++)
 {
-    silo.UseLocalhostClustering();
-    silo.AddMemoryGrainStorage("PubSubStore");
-    silo.AddMemoryStreams("zkstate");
-    silo.AddZooKeeperContainer("main", url: null, streamProviderName: "zkstate");
-    silo.AddZooKeeperGrainStorage("zookeeper", o => o.ContainerName = "main");
-});
+    silos.Add(await StartSiloAsync(args, i));
+    Console.WriteLine($"silo {i + 1} is up");
+}
 
-using var host = builder.Build();
-await host.StartAsync();
-
-var container = host.Services.GetRequiredService<ZooKeeperContainers>().Get("main");
+var container = silos[0].Services.GetRequiredService<ZooKeeperContainers>().Get("main");
 Console.WriteLine($"container 'main' -> {container.Target} (servers from {container.Target.ServersSource}, path from {container.Target.PathSource})");
+await PrintMembershipAsync(container, "the membership table in ZooKeeper");
 
-var grains = host.Services.GetRequiredService<IGrainFactory>();
-foreach (var name in new[] { "alice", "bob" })
+// An external client: its gateways come from the same table (clustering options from the [zookeeper] section alone).
+var clientBuilder = Host.CreateApplicationBuilder(args);
+Configure(clientBuilder);
+clientBuilder.UseOrleansClient(client => client
+    .UseZooKeeperClustering()
+    .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ServiceId)));
+using (var clientHost = clientBuilder.Build())
 {
-    var profile = await grains.GetGrain<IProfileGrain>(name).Visit();
-    Console.WriteLine($"{profile.Name} has visited {profile.Visits} time(s)");
+    await clientHost.StartAsync();
+    var grains = clientHost.Services.GetRequiredService<IClusterClient>();
+    foreach (var name in new[] { "alice", "bob", "carol" })
+    {
+        var profile = await grains.GetGrain<IProfileGrain>(name).Visit();
+        Console.WriteLine($"{profile.Name} has visited {profile.Visits} time(s) (grain active on silo {profile.Silo})");
+    }
+
+    await clientHost.StopAsync();
 }
 
 // What an operator sees with zkCli: plain JSON in {container path}/{ServiceId}/{grain type}/{grain key}/{state name}.
-var serviceId = host.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
-var node = $"{container.BasePath}/{ZNodeNames.Encode(serviceId)}/profile/alice/profile";
-Console.WriteLine($"{node} = {System.Text.Encoding.UTF8.GetString((await container.Client.GetDataAsync(node)).Data)}");
+var node = $"{container.BasePath}/{ZNodeNames.Encode(ServiceId)}/profile/alice/profile";
+Console.WriteLine($"{node} = {Encoding.UTF8.GetString((await container.Client.GetDataAsync(node)).Data)}");
 
-var advert = await container.AdvertiseAsync(System.Text.Encoding.UTF8.GetBytes(Environment.MachineName), "silos/silo-");
-Console.WriteLine($"advertised this silo as {advert.CurrentPath}");
+var advert = await container.AdvertiseAsync(Encoding.UTF8.GetBytes(Environment.MachineName), "silos/silo-");
+Console.WriteLine($"advertised silo 1 as {advert.CurrentPath}");
 
 // Let the state stream deliver CONNECTED before shutting down (it is printed by ContainerStatePrinter).
 await Task.Delay(TimeSpan.FromSeconds(1));
-await host.StopAsync();
-Console.WriteLine("silo stopped; the container closed its session, so the advertisement is gone");
+await silos[1].StopAsync();
+Console.WriteLine("silo 2 stopped");
+await PrintMembershipAsync(container, "after silo 2 left");
+await silos[0].StopAsync();
+Console.WriteLine("silo 1 stopped; the container closed its session, so the advertisement is gone");
+foreach (var silo in silos)
+{
+    silo.Dispose();
+}
+
+static void Configure(HostApplicationBuilder builder)
+{
+    builder.Configuration.AddIniFile(Path.Combine(AppContext.BaseDirectory, "sample.ini"), optional: false);
+    // Memory streams' pulling agents report the cancellation of their queue reads while a silo stops: not shown.
+    builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Orleans.Runtime", LogLevel.Error).AddFilter("Orleans.Messaging", LogLevel.Error)
+        .AddFilter("Orleans.Streams", LogLevel.Critical).AddFilter("Orleans.Providers.MemoryAdapterReceiver", LogLevel.Critical);
+}
+
+static async Task<IHost> StartSiloAsync(string[] args, int index)
+{
+    var builder = Host.CreateApplicationBuilder(args);
+    Configure(builder);
+    builder.UseOrleans(silo =>
+    {
+        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ServiceId));
+        silo.ConfigureEndpoints(IPAddress.Loopback, siloPort: 11311 + index, gatewayPort: 30311 + index);   // fixed loopback ports
+        silo.AddZooKeeperContainer("main", url: null, streamProviderName: "zkstate");
+        silo.UseZooKeeperClustering(o => o.ContainerName = "main");                      // membership in ZooKeeper
+        silo.AddZooKeeperGrainStorage("zookeeper", o => o.ContainerName = "main");       // grain state in ZooKeeper
+        silo.AddZooKeeperGrainStorage("PubSubStore", o => o.ContainerName = "main");     // stream subscriptions too
+        silo.AddMemoryStreams("zkstate");
+    });
+    var host = builder.Build();
+    await host.StartAsync();
+    return host;
+}
+
+// The table as zkCli shows it: {container path}/{ClusterId}/{ip:port@generation} rows (JSON), version = table version.
+static async Task PrintMembershipAsync(ZooKeeperContainer container, string title)
+{
+    var table = $"{container.BasePath}/{ClusterId}";
+    var tableNode = await container.Client.GetDataAsync(table);
+    Console.WriteLine($"{title}: {table} (table version {tableNode.Stat.Version})");
+    foreach (var row in (await container.Client.GetChildrenAsync(table)).Order(StringComparer.Ordinal))
+    {
+        using var json = JsonDocument.Parse((await container.Client.GetDataAsync($"{table}/{row}")).Data);
+        var heartbeat = Encoding.UTF8.GetString((await container.Client.GetDataAsync($"{table}/{row}/IAmAlive")).Data);
+        Console.WriteLine($"  {row}  {json.RootElement.GetProperty("Status").GetString(),-12} gateway port {json.RootElement.GetProperty("ProxyPort").GetInt32()}, heartbeat {heartbeat}");
+    }
+}

@@ -232,34 +232,6 @@ internal static class Ids
     public static GrainId Unique(string type = "battery") => String(type, "g-" + System.Guid.NewGuid().ToString("N")[..12]);
 }
 
-/// <summary>Records every log entry (formatted message, state values and exception) of the loggers it provides.</summary>
-public sealed class LogCapture : ILoggerProvider
-{
-    private readonly ConcurrentQueue<string> _entries = new();
-
-    public IReadOnlyCollection<string> Entries => _entries;
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(LogCapture owner, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" | ", pairs.Select(p => $"{p.Key}={p.Value}")) : string.Empty;
-            owner._entries.Enqueue($"{logLevel} {category}: {formatter(state, exception)} [{values}] {exception}");
-        }
-    }
-}
-
 internal static class Znodes
 {
     /// <summary>Every node below <paramref name="path"/> (not the node itself), depth first.</summary>

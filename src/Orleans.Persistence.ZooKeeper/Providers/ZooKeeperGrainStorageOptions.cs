@@ -5,29 +5,10 @@ using Orleans.ZooKeeper.Client;
 namespace Orleans.Configuration;
 
 /// <summary>Settings of a ZooKeeper grain storage provider.</summary>
-public sealed class ZooKeeperGrainStorageOptions : IStorageProviderSerializerOptions
+public sealed class ZooKeeperGrainStorageOptions : ZooKeeperProviderContainerOptions, IStorageProviderSerializerOptions
 {
     /// <summary>Room kept for the request's paths and headers when the state limit follows the packet limit.</summary>
     public const int PacketOverhead = 4 * 1024;
-
-    /// <summary>
-    /// The name of a <c>ZooKeeperContainer</c> registered in the silo to store through. When null the provider
-    /// runs its own container from <see cref="Url"/> / <see cref="ConfigurationSection"/> / the environment.
-    /// </summary>
-    public string? ContainerName { get; set; }
-
-    /// <summary>The provider's own container URL (see <c>ZooKeeperContainerOptions.Url</c>); used when <see cref="ContainerName"/> is null.</summary>
-    public string? Url { get; set; }
-
-    /// <summary>The configuration section of the provider's own container.</summary>
-    public string ConfigurationSection { get; set; } = "zookeeper";
-
-    /// <summary>Digest user for the provider's own container; state nodes then get an ACL that admits only it.</summary>
-    public string? Username { get; set; }
-
-    /// <summary>Digest password for the provider's own container. Never logged (redacted in the silo's options log).</summary>
-    [Redact]
-    public string? Password { get; set; }
 
     /// <summary>Delete the znode on clear (true) or keep an empty node whose version carries on (false).</summary>
     public bool DeleteStateOnClear { get; set; }
@@ -53,7 +34,7 @@ public sealed class ZooKeeperGrainStorageOptions : IStorageProviderSerializerOpt
     /// <summary>The silo lifecycle stage at which the provider starts.</summary>
     public int InitStage { get; set; } = ServiceLifecycleStage.ApplicationServices;
 
-    /// <summary>Where <see cref="ContainerName"/> came from when configuration set it (<c>configuration key '…:ContainerName'</c>), for messages.</summary>
+    /// <summary>Where <see cref="Orleans.Configuration.ZooKeeperProviderContainerOptions.ContainerName"/> came from when configuration set it (<c>configuration key '…:ContainerName'</c>), for messages.</summary>
     internal string? ContainerNameOrigin { get; set; }
 
     /// <summary>The keyed serializer that configuration's <c>SerializerKey</c> named, and where it came from; null when none was named.</summary>

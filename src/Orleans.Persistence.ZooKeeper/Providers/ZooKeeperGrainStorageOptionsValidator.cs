@@ -17,20 +17,7 @@ internal sealed class ZooKeeperGrainStorageOptionsValidator(ZooKeeperGrainStorag
     public void ValidateConfiguration()
     {
         var prefix = Prefix(name);
-        if (options.ContainerName is not null && (options.Url is not null || options.Username is not null || options.Password is not null))
-        {
-            throw new OrleansConfigurationException(prefix + $"{nameof(options.ContainerName)} ('{options.ContainerName}') names an existing container; {nameof(options.Url)}, {nameof(options.Username)} and {nameof(options.Password)} belong to a container of the provider's own and must not be set with it.");
-        }
-
-        if (options.ContainerName is { Length: 0 })
-        {
-            throw new OrleansConfigurationException(prefix + $"{nameof(options.ContainerName)} is empty.");
-        }
-
-        if ((options.Username is null) != (options.Password is null))
-        {
-            throw new OrleansConfigurationException(prefix + $"{nameof(options.Username)} and {nameof(options.Password)} go together; only one is set.");
-        }
+        ZooKeeperContainerSource.Validate(prefix, options);
 
         if (options.MaxStateSize is <= 0)
         {
@@ -61,7 +48,7 @@ internal sealed class ZooKeeperGrainStorageOptionsValidator(ZooKeeperGrainStorag
     }
 
     /// <summary>
-    /// The error when <see cref="ZooKeeperGrainStorageOptions.ContainerName"/> names no container registered in
+    /// The error when <see cref="Orleans.Configuration.ZooKeeperProviderContainerOptions.ContainerName"/> names no container registered in
     /// <paramref name="services"/> (with the registered names), or null when it is unset or registered.
     /// </summary>
     internal static string? UnknownContainerError(string name, ZooKeeperGrainStorageOptions options, IServiceProvider services)

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -17,31 +16,13 @@ internal static class ZooKeeperGrainStorageFactory
         var options = services.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name);
         var clusterOptions = services.GetRequiredService<IOptions<ClusterOptions>>().Value;
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
-        Func<ZooKeeperContainer> container;
-        var owns = options.ContainerName is null;
-        if (options.ContainerName is { } containerName)
-        {
-            // The options validator reports an unknown name before the silo starts; this is for hosts that skip it.
-            container = () => ZooKeeperGrainStorageOptionsValidator.UnknownContainerError(name, options, services) is { } error
-                ? throw new OrleansConfigurationException(error)
-                : services.GetRequiredService<ZooKeeperContainers>().Get(containerName);
-        }
-        else
-        {
-            container = () =>
-            {
-                var target = ZooKeeperTargetResolver.Resolve(options.Url, services.GetService<IConfiguration>(), options.ConfigurationSection);
-                var containerOptions = new ZooKeeperContainerOptions { Url = options.Url, ConfigurationSection = options.ConfigurationSection };
-                if (options.Username is { } user && options.Password is { } password)
-                {
-                    containerOptions.ConfigureClient = c => c.AddDigest(user, password);
-                }
+        var source = ZooKeeperContainerSource.For(services, $"storage:{name}", options);
 
-                return new ZooKeeperContainer($"storage:{name}", target, containerOptions, loggerFactory, services);
-            };
-        }
-
-        return new ZooKeeperGrainStorage(name, clusterOptions.ServiceId, options, container, owns, loggerFactory.CreateLogger($"{typeof(ZooKeeperGrainStorage).FullName}.{name}"));
+        // The options validator reports an unknown container name before the silo starts; this is for hosts that skip it.
+        Func<ZooKeeperContainer> resolve = () => ZooKeeperGrainStorageOptionsValidator.UnknownContainerError(name, options, services) is { } error
+            ? throw new OrleansConfigurationException(error)
+            : source.Resolve();
+        return new ZooKeeperGrainStorage(name, clusterOptions.ServiceId, options, resolve, source.OwnsContainer, loggerFactory.CreateLogger($"{typeof(ZooKeeperGrainStorage).FullName}.{name}"));
     }
 }
 
