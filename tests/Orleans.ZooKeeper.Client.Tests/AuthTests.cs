@@ -3,45 +3,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Orleans.ZooKeeper.Client.Tests;
 
-/// <summary>Captures every log line so tests can check what is (not) logged.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider
-{
-    private readonly List<string> _lines = [];
-
-    public List<string> Lines
-    {
-        get
-        {
-            lock (_lines)
-            {
-                return [.. _lines];
-            }
-        }
-    }
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(CapturingLoggerProvider owner) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (owner._lines)
-            {
-                owner._lines.Add(formatter(state, exception) + " " + exception);
-            }
-        }
-    }
-}
-
 [Collection(SharedServerCollection.Name)]
 public sealed class AuthTests(SharedServerFixture fixture)
 {
@@ -60,7 +21,7 @@ public sealed class AuthTests(SharedServerFixture fixture)
     [Fact]
     public async Task Digest_protected_node_admits_only_the_credentials()
     {
-        using var logs = new CapturingLoggerProvider();
+        using var logs = new LogCapture();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         var options = Clients.Options(fixture.Server.ConnectString).AddDigest(User, Password);
         await using var owner = await ZooKeeperClient.ConnectAsync(options, factory.CreateLogger<ZooKeeperClient>());
@@ -110,7 +71,7 @@ public sealed class AuthTests(SharedServerFixture fixture)
     [Fact]
     public async Task Unknown_auth_scheme_fails_the_session_clearly()
     {
-        using var logs = new CapturingLoggerProvider();
+        using var logs = new LogCapture();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         await using var client = await ZooKeeperClient.ConnectAsync(Clients.Options(fixture.Server.ConnectString), factory.CreateLogger<ZooKeeperClient>());
         var states = new StateRecorder(client);

@@ -8,7 +8,11 @@ public sealed class LogCapture : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _entries = new();
 
+    /// <summary>The entries so far, live (each line is "{level} {category}: {message} [{key=value | ...}] {exception}").</summary>
     public IReadOnlyCollection<string> Entries => _entries;
+
+    /// <summary>A snapshot of the entries so far.</summary>
+    public List<string> Lines => [.. _entries];
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 

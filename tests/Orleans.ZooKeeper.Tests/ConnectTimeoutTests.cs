@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Orleans.ZooKeeper.Client;
+using Orleans.ZooKeeper.Testing;
 
 namespace Orleans.ZooKeeper.Tests;
 
@@ -22,7 +23,7 @@ public sealed class ConnectTimeoutTests(ServerFixture fixture) : IClassFixture<S
     public async Task A_black_hole_listed_first_with_a_huge_session_timeout_and_connect_timeout_1_s_connects_within_seconds()
     {
         await using var hole = new BlackHoleServer();
-        var logs = new LogLines();
+        var logs = new LogCapture();
         var configuration = Section(hole, HugeSessionTimeout, connectTimeout: "1");
         await using var container = NewContainer(configuration, logs);
         Assert.Equal(TimeSpan.FromSeconds(1), container.Target.ConnectTimeout);
@@ -48,7 +49,7 @@ public sealed class ConnectTimeoutTests(ServerFixture fixture) : IClassFixture<S
         // The client's default (session timeout ÷ servers) is capped at 10 s; before the cap this took
         // 1,000,000 s per attempt and startup gave up after StartupTimeout (30 s).
         await using var hole = new BlackHoleServer();
-        var logs = new LogLines();
+        var logs = new LogCapture();
         await using var container = NewContainer(Section(hole, HugeSessionTimeout, connectTimeout: null), logs);
         Assert.Null(container.Target.ConnectTimeout);
         Assert.Null(container.Client.Options.ConnectTimeout);
@@ -77,7 +78,7 @@ public sealed class ConnectTimeoutTests(ServerFixture fixture) : IClassFixture<S
             ["zookeeper:username"] = "bh-user",
             ["zookeeper:password"] = password,
         }).Build();
-        var logs = new LogLines();
+        var logs = new LogCapture();
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         var target = ZooKeeperTargetResolver.Resolve(null, configuration, environment: ResolutionTests.NoEnvironment);
         await using var container = new ZooKeeperContainer("black-hole-only", target, new ZooKeeperContainerOptions { StartupTimeout = TimeSpan.FromSeconds(2) }, loggerFactory);
@@ -106,7 +107,7 @@ public sealed class ConnectTimeoutTests(ServerFixture fixture) : IClassFixture<S
             ["zookeeper:connect_timeout"] = connectTimeout,
         }).Build();
 
-    private static ZooKeeperContainer NewContainer(IConfiguration configuration, LogLines logs)
+    private static ZooKeeperContainer NewContainer(IConfiguration configuration, LogCapture logs)
     {
         var target = ZooKeeperTargetResolver.Resolve(null, configuration, environment: ResolutionTests.NoEnvironment);
         var options = new ZooKeeperContainerOptions { ConfigureClient = o => o.ShuffleServers = false };
@@ -114,7 +115,7 @@ public sealed class ConnectTimeoutTests(ServerFixture fixture) : IClassFixture<S
     }
 
     /// <summary>The client logged the black hole's attempt as timed out, with the server as a structured field.</summary>
-    private static void AssertLoggedTimeout(LogLines logs, BlackHoleServer hole, string timeout)
+    private static void AssertLoggedTimeout(LogCapture logs, BlackHoleServer hole, string timeout)
         => Assert.Contains(logs.Lines, l => l.Contains($"Server={hole.Address}", StringComparison.Ordinal)
             && l.Contains($"no answer to the session handshake within the connect timeout ({timeout})", StringComparison.Ordinal));
 

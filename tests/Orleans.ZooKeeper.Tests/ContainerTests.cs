@@ -174,7 +174,7 @@ public sealed class TlsContainerTests
             ["zookeeper:tls_key_password"] = certs.Password,
             ["zookeeper:tls_protocols"] = "1.2,1.3",
         }).Build();
-        var logs = new LogLines();
+        var logs = new LogCapture();
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
 
         await using var container = ZooKeeperContainer.Create("tls", configuration: configuration, loggerFactory: loggerFactory);
