@@ -48,7 +48,12 @@ internal sealed partial class Connection
     private long _lastReceiveTicks;
     private long _firstSendAfterReceiveTicks;
 
-    public Connection(TransportStream transport, ConnectResponse handshake, ConnectionContext context, IConnectionEvents events)
+    /// <param name="transport">The open transport.</param>
+    /// <param name="handshake">The server's answer to the session handshake.</param>
+    /// <param name="context">What the session's connections share.</param>
+    /// <param name="events">The way back to the session.</param>
+    /// <param name="handshakeSentTicks">When the handshake went out: the server renewed the session no earlier.</param>
+    public Connection(TransportStream transport, ConnectResponse handshake, ConnectionContext context, IConnectionEvents events, long handshakeSentTicks)
     {
         _transport = transport;
         _stream = transport.Stream;
@@ -61,6 +66,7 @@ internal sealed partial class Connection
         _readTimeoutMs = Math.Max(1, NegotiatedTimeoutMs * 2 / 3);
         _pingEveryMs = Math.Max(1, Math.Min(_readTimeoutMs / 2, 10_000));
         _lastSendTicks = _lastReceiveTicks = Environment.TickCount64;
+        _confirmedTicks = handshakeSentTicks;
         _readBuffer = new byte[64 * 1024];
         ServerText = transport.Server.ToString();
     }
@@ -319,6 +325,7 @@ internal sealed partial class Connection
 
             ControlPackets.WritePing(_batch.Active);
             _pingOutstanding = true;
+            _pingSentTicks = Environment.TickCount64;
             WakeWriter();
         }
     }
@@ -375,6 +382,7 @@ internal sealed partial class Connection
         request.Xid = xid;
         request.Op = op;
         request.Stage = RequestStage.Written;
+        request.SentTicks = Environment.TickCount64;
         if (xid == Xids.Auth)
         {
             _authInFlight.Enqueue(request);
