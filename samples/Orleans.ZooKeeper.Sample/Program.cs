@@ -50,3 +50,6 @@ Console.WriteLine($"advertised this silo as {advert.CurrentPath}");
 await Task.Delay(TimeSpan.FromSeconds(1));
 await host.StopAsync();
 Console.WriteLine("silo stopped; the container closed its session, so the advertisement is gone");
+
+// Leader election across two silos (LeaderElectionDemo.cs).
+await LeaderElectionDemo.RunAsync(builder.Configuration);

@@ -56,7 +56,15 @@ internal sealed class LeaseQueue
                 var woken = wake.Arm();
                 if (await TryHoldAsync(contender, wake, deadline.Token).ConfigureAwait(false))
                 {
-                    return new ZooKeeperLease(_client, contender, _options.SuspensionPolicy, _logger);
+                    var lease = new ZooKeeperLease(_client, contender, _options.SuspensionPolicy, _logger);
+                    if (lease.IsValid)
+                    {
+                        return lease;
+                    }
+
+                    // Lost between the look and now (the connection dropped): the lease deletes its node; queue anew.
+                    contender = new Contender(_client, Path, Slots, _data, _acl, _options.RetryPolicy, wake.Set);
+                    continue;
                 }
 
                 await woken.WaitAsync(deadline.Token).ConfigureAwait(false);

@@ -76,74 +76,96 @@ public sealed class ElectionTests(ServerFixture fixture)
     [Fact]
     public async Task A_suspended_leader_stops_at_once_and_leads_again_with_the_same_token_when_its_session_survives()
     {
-        var path = NewPath("election");
-        await using var proxy = new TcpProxy(fixture.Server.Port);
-        await using var a = await StartContainerAsync("a", proxy.ConnectString, path, TimeSpan.FromSeconds(4));
-        await using var b = await StartContainerAsync("b", Servers, path);
-        await using var electionA = a.CreateLeaderElection("jobs");
-        await using var electionB = b.CreateLeaderElection("jobs");
-        var seenA = new Recorder<ZooKeeperLeaderStateChanged>();
-        var seenB = new Recorder<ZooKeeperLeaderStateChanged>();
-        electionA.StateChanged += seenA.Add;
-        electionB.StateChanged += seenB.Add;
-        await electionA.StartAsync();
-        await UntilAsync(() => electionA.IsLeader, "A leads");
-        await electionB.StartAsync();
-        await UntilAsync(() => seenB.Items.Count == 1, "B follows");
+        await using var pair = await CutOffPair.StartAsync(fixture.Server, ZooKeeperSuspensionPolicy.GiveUp);
+        var (a, electionA) = (pair.A, pair.ElectionA);
         var token = electionA.FencingToken;
         var session = a.Client.SessionId;
 
-        proxy.Block();
+        pair.Proxy.Block();
         await UntilAsync(() => a.Client.State == ConnectionState.Suspended, "A suspended");
         Assert.False(electionA.IsLeader); // on the spot, whether or not the announcement went out yet
         Assert.Equal(0, electionA.FencingToken);
-        proxy.Unblock();
+        pair.Proxy.Unblock();
         await UntilAsync(() => electionA.IsLeader, "A leads again");
 
         Assert.Equal(session, a.Client.SessionId);
         Assert.Equal(token, electionA.FencingToken);
-        Assert.Equal([true, false, true], seenA.Items.Select(e => e.IsLeader));
-        Assert.Equal("the connection to ZooKeeper was suspended", seenA.Items[1].Reason);
-        Assert.All(seenA.Items, e => Assert.Equal(token, e.FencingToken));
-        Assert.DoesNotContain(seenB.Items, e => e.IsLeader);
+        Assert.Equal([true, false, true], pair.SeenA.Items.Select(e => e.IsLeader));
+        Assert.Equal("the connection to ZooKeeper was suspended", pair.SeenA.Items[1].Reason);
+        Assert.All(pair.SeenA.Items, e => Assert.Equal(token, e.FencingToken));
+        Assert.DoesNotContain(pair.SeenB.Items, e => e.IsLeader);
     }
 
     [Fact]
     public async Task Under_the_keep_policy_a_short_disconnection_is_ridden_out_and_a_long_one_ends_leadership_before_anyone_else_leads()
     {
-        var path = NewPath("election");
-        await using var proxy = new TcpProxy(fixture.Server.Port);
-        await using var a = await StartContainerAsync("a", proxy.ConnectString, path, TimeSpan.FromSeconds(4));
-        await using var b = await StartContainerAsync("b", Servers, path);
-        await using var electionA = a.CreateLeaderElection("jobs", new ZooKeeperLeaderElectionOptions { SuspensionPolicy = ZooKeeperSuspensionPolicy.KeepWhileSessionLeaseHolds });
-        await using var electionB = b.CreateLeaderElection("jobs");
-        var seenA = new Recorder<ZooKeeperLeaderStateChanged>();
-        var seenB = new Recorder<ZooKeeperLeaderStateChanged>();
-        electionA.StateChanged += seenA.Add;
-        electionB.StateChanged += seenB.Add;
+        await using var pair = await CutOffPair.StartAsync(fixture.Server, ZooKeeperSuspensionPolicy.KeepWhileSessionLeaseHolds);
+        var (a, electionA) = (pair.A, pair.ElectionA);
         bool? aLedWhenBTookOver = null;
-        electionB.StateChanged += (_, e) => aLedWhenBTookOver ??= e.IsLeader ? electionA.IsLeader : null;
-        await electionA.StartAsync();
-        await UntilAsync(() => electionA.IsLeader, "A leads");
-        await electionB.StartAsync();
-        await UntilAsync(() => seenB.Items.Count == 1, "B follows");
+        pair.ElectionB.StateChanged += (_, e) => aLedWhenBTookOver ??= e.IsLeader ? electionA.IsLeader : null;
 
         // Short: A keeps leading while SUSPENDED (its session lease still runs) and after reconnecting.
-        proxy.Block();
+        pair.Proxy.Block();
         await UntilAsync(() => a.Client.State == ConnectionState.Suspended, "A suspended");
         Assert.True(electionA.IsLeader, "A keeps leading while its session lease holds");
-        proxy.Unblock();
+        pair.Proxy.Unblock();
         await UntilAsync(() => a.Client.State == ConnectionState.Connected, "A reconnected");
         Assert.True(electionA.IsLeader);
-        Assert.Single(seenA.Items);
+        Assert.Single(pair.SeenA.Items);
 
         // Long: A stops when its lease runs out — before the server expires its session and B can take over.
-        proxy.Block();
-        await UntilAsync(() => seenB.Items.Any(e => e.IsLeader), "B leads after A's session expired");
+        pair.Proxy.Block();
+        await UntilAsync(() => pair.SeenB.Items.Any(e => e.IsLeader), "B leads after A's session expired");
         Assert.False(aLedWhenBTookOver, "A must not believe it leads once B does");
-        var stopped = Assert.Single(seenA.Items, e => !e.IsLeader);
+        var stopped = Assert.Single(pair.SeenA.Items, e => !e.IsLeader);
         Assert.StartsWith("the session lease ran out", stopped.Reason, StringComparison.Ordinal);
-        Assert.True(seenB.Items.Last().FencingToken > stopped.FencingToken);
+        Assert.True(pair.SeenB.Items.Last().FencingToken > stopped.FencingToken);
         Assert.False(electionA.IsLeader);
+    }
+
+    /// <summary>A (through a proxy the test can cut, 4 s session, the given policy) leads; B (direct) follows.</summary>
+    private sealed class CutOffPair : IAsyncDisposable
+    {
+        private CutOffPair(TcpProxy proxy, ZooKeeperContainer a, ZooKeeperContainer b, ZooKeeperLeaderElection electionA, ZooKeeperLeaderElection electionB)
+            => (Proxy, A, B, ElectionA, ElectionB) = (proxy, a, b, electionA, electionB);
+
+        public TcpProxy Proxy { get; }
+
+        public ZooKeeperContainer A { get; }
+
+        public ZooKeeperContainer B { get; }
+
+        public ZooKeeperLeaderElection ElectionA { get; }
+
+        public ZooKeeperLeaderElection ElectionB { get; }
+
+        public Recorder<ZooKeeperLeaderStateChanged> SeenA { get; } = new();
+
+        public Recorder<ZooKeeperLeaderStateChanged> SeenB { get; } = new();
+
+        public static async Task<CutOffPair> StartAsync(ZooKeeperServer server, ZooKeeperSuspensionPolicy policy)
+        {
+            var path = NewPath("election");
+            var proxy = new TcpProxy(server.Port);
+            var a = await StartContainerAsync("a", proxy.ConnectString, path, TimeSpan.FromSeconds(4));
+            var b = await StartContainerAsync("b", server.ConnectString, path);
+            var pair = new CutOffPair(proxy, a, b, a.CreateLeaderElection("jobs", new ZooKeeperLeaderElectionOptions { SuspensionPolicy = policy }), b.CreateLeaderElection("jobs"));
+            pair.ElectionA.StateChanged += pair.SeenA.Add;
+            pair.ElectionB.StateChanged += pair.SeenB.Add;
+            await pair.ElectionA.StartAsync();
+            await UntilAsync(() => pair.ElectionA.IsLeader, "A leads");
+            await pair.ElectionB.StartAsync();
+            await UntilAsync(() => pair.SeenB.Items.Count == 1, "B follows");
+            return pair;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await ElectionA.DisposeAsync();
+            await ElectionB.DisposeAsync();
+            await A.DisposeAsync();
+            await B.DisposeAsync();
+            await Proxy.DisposeAsync();
+        }
     }
 }

@@ -2,6 +2,16 @@ using Xunit.Abstractions;
 
 namespace Orleans.ZooKeeper.Tests.Recipes;
 
+/// <summary>A probe's <c>event NAME token timestamp [reason]</c> line.</summary>
+internal sealed record ProbeEvent(int Process, string Name, long Token, long Timestamp, string Reason)
+{
+    public static ProbeEvent Parse(int process, string line)
+    {
+        var parts = line.Split(' ', 5);
+        return new ProbeEvent(process, parts[1], long.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture), parts.Length > 4 ? parts[4] : string.Empty);
+    }
+}
+
 /// <summary>A set of probe processes with a log directory of their own, and the waits the process tests share.</summary>
 internal sealed class ProbeRun : IAsyncDisposable
 {
@@ -30,6 +40,10 @@ internal sealed class ProbeRun : IAsyncDisposable
     }
 
     public ClaimLog Claims() => ClaimLog.Read(_probes);
+
+    /// <summary>Every LEADER/FOLLOWER/ACQUIRED/LOST event the probes logged, in time order.</summary>
+    public List<ProbeEvent> Events()
+        => [.. _probes.SelectMany(p => p.Lines().Where(l => l.StartsWith("event ", StringComparison.Ordinal)).Select(l => ProbeEvent.Parse(p.Index, l))).OrderBy(e => e.Timestamp)];
 
     /// <summary>Waits for the first claim after <paramref name="since"/> that satisfies <paramref name="filter"/>.</summary>
     public async Task<Claim> WaitForClaimAsync(long since, Func<Claim, bool>? filter, TimeSpan timeout, string what)
