@@ -48,11 +48,7 @@ internal sealed partial class Connection
     private long _lastReceiveTicks;
     private long _firstSendAfterReceiveTicks;
 
-    /// <param name="transport">The open transport.</param>
-    /// <param name="handshake">The server's answer to the session handshake.</param>
-    /// <param name="context">What the session's connections share.</param>
-    /// <param name="events">The way back to the session.</param>
-    /// <param name="handshakeSentTicks">When the handshake went out: the server renewed the session no earlier.</param>
+    // handshakeSentTicks: when the handshake went out (the server renewed the session no earlier).
     public Connection(TransportStream transport, ConnectResponse handshake, ConnectionContext context, IConnectionEvents events, long handshakeSentTicks)
     {
         _transport = transport;

@@ -1,4 +1,3 @@
-using System.Text;
 using Orleans.ZooKeeper.Client;
 using static Orleans.ZooKeeper.Tests.Recipes.RecipeTestKit;
 
@@ -9,10 +8,6 @@ namespace Orleans.ZooKeeper.Tests.Recipes;
 public sealed class CacheTests(ServerFixture fixture)
 {
     private string Servers => fixture.Server.ConnectString;
-
-    private static byte[] Text(string s) => Encoding.UTF8.GetBytes(s);
-
-    private static string TextOf(ZooKeeperCachedNode? node) => node is null ? "<none>" : Encoding.UTF8.GetString(node.Data);
 
     [Fact]
     public async Task The_initial_snapshot_comes_parents_first_and_changes_follow_in_order()

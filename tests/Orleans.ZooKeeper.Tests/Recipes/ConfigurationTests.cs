@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -12,8 +11,6 @@ namespace Orleans.ZooKeeper.Tests.Recipes;
 public sealed class ConfigurationTests(ServerFixture fixture)
 {
     private string Servers => fixture.Server.ConnectString;
-
-    private static byte[] Text(string s) => Encoding.UTF8.GetBytes(s);
 
     /// <summary>A configuration whose <c>zookeeper</c> section names the servers, then the ZooKeeper source.</summary>
     private ConfigurationManager Configuration(Action<ZooKeeperConfigurationSource> configure)

@@ -8,6 +8,10 @@ internal static class RecipeTestKit
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
+    public static byte[] Text(string s) => System.Text.Encoding.UTF8.GetBytes(s);
+
+    public static string TextOf(ZooKeeperCachedNode? node) => node is null ? "<none>" : System.Text.Encoding.UTF8.GetString(node.Data);
+
     public static string NewPath(string what) => $"/{what}-{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>A started container on <paramref name="servers"/> with its path at <paramref name="path"/>.</summary>
