@@ -5,7 +5,7 @@ using Orleans.ZooKeeper.Election;
 namespace Orleans.ZooKeeper;
 
 // The election's one loop: every round looks at the queue afresh (woken by watches, state changes and the
-// periodic recheck), so a stale callback can never decide anything (apache/curator#1161, #1169, #1211).
+// periodic recheck), so a stale callback can never decide anything (apache/curator#1160, #1169, #1211).
 public sealed partial class ZooKeeperLeaderElection
 {
     private async Task RunRoundsAsync()
