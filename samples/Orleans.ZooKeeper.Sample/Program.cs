@@ -63,6 +63,9 @@ Console.WriteLine("silo 2 stopped");
 await PrintMembershipAsync(container, "after silo 2 left");
 await silos[0].StopAsync();
 Console.WriteLine("silo 1 stopped; the container closed its session, so the advertisement is gone");
+
+// Leader election across two silos (LeaderElectionDemo.cs).
+await LeaderElectionDemo.RunAsync(Configure);
 foreach (var silo in silos)
 {
     silo.Dispose();

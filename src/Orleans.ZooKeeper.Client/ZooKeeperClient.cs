@@ -78,6 +78,19 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     /// <summary>The session timeout the server granted (zero when not connected).</summary>
     public TimeSpan NegotiatedSessionTimeout => _session.NegotiatedTimeout;
 
+    /// <summary>
+    /// How much longer the server is certain to keep the session <paramref name="sessionId"/> alive even if nothing
+    /// more gets through: 9/10 of the negotiated session timeout, counted from the moment the client sent the latest
+    /// request, ping or handshake the server has answered. The server restarts a session's expiry clock only when it
+    /// hears from it, and it cannot have heard that before it was sent, so until this runs out no other session can
+    /// have seen this one's ephemeral nodes vanish. Zero when <paramref name="sessionId"/> is not the current session
+    /// (expired, replaced, closed, or 0), for a read-only session, and once that time has passed (also while
+    /// SUSPENDED). Cheap and lock-free: recipes check it every time they are asked whether they still lead or hold a
+    /// lock, so a process that was frozen (a long GC pause, SIGSTOP) knows at once that it may have been replaced.
+    /// </summary>
+    /// <param name="sessionId">The session the caller's ephemeral nodes belong to (e.g. <see cref="SessionId"/> when they were created).</param>
+    public TimeSpan GetSessionLease(long sessionId) => _session.GetSessionLease(sessionId);
+
     /// <summary>The server currently connected to, or null.</summary>
     public string? CurrentServer => _session.CurrentServer;
 

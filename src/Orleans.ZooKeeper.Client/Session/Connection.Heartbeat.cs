@@ -44,6 +44,7 @@ internal sealed partial class Connection
 
             ControlPackets.WritePing(_batch.Active);
             _pingOutstanding = true;
+            _pingSentTicks = Environment.TickCount64;
             WakeWriter();
         }
     }

@@ -24,6 +24,8 @@ internal sealed partial class Connection
     private bool _readyClosed;
     private int _readerGeneration;
     private long _completingSince;
+    private long _pingSentTicks;
+    private long _confirmedTicks;
 
     /// <summary>Starts the reader thread.</summary>
     public void StartReader() => StartReaderThread(0);
@@ -212,11 +214,14 @@ internal sealed partial class Connection
                 }
 
             case Xids.Ping:
+                long pingSent;
                 lock (_lock)
                 {
                     _pingOutstanding = false;
+                    pingSent = _pingSentTicks;
                 }
 
+                Confirm(pingSent);
                 return;
 
             case Xids.Auth:
@@ -272,6 +277,7 @@ internal sealed partial class Connection
             throw new ProtocolException($"reply xid {header.Xid} out of order, expected {request.Xid}");
         }
 
+        Confirm(request.SentTicks);
         _context.Watches.OnReply(request.Watch, header.Error);
         try
         {
@@ -289,6 +295,21 @@ internal sealed partial class Connection
         if (header.Zxid > 0)
         {
             _context.ObserveZxid(header.Zxid);
+        }
+    }
+
+    /// <summary>
+    /// The send time (<see cref="Environment.TickCount64"/>) of the latest request, ping or handshake the server has
+    /// answered on this connection: the server last heard from the session no earlier than this.
+    /// </summary>
+    public long ConfirmedTicks => Volatile.Read(ref _confirmedTicks);
+
+    /// <summary>Notes that the server answered something sent at <paramref name="sentTicks"/> (only the reader writes this).</summary>
+    private void Confirm(long sentTicks)
+    {
+        if (sentTicks > Volatile.Read(ref _confirmedTicks))
+        {
+            Volatile.Write(ref _confirmedTicks, sentTicks);
         }
     }
 

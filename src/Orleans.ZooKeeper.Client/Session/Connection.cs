@@ -48,7 +48,8 @@ internal sealed partial class Connection
     private long _lastReceiveTicks;
     private long _firstSendAfterReceiveTicks;
 
-    public Connection(TransportStream transport, ConnectResponse handshake, ConnectionContext context, IConnectionEvents events)
+    // handshakeSentTicks: when the handshake went out (the server renewed the session no earlier).
+    public Connection(TransportStream transport, ConnectResponse handshake, ConnectionContext context, IConnectionEvents events, long handshakeSentTicks)
     {
         _transport = transport;
         _stream = transport.Stream;
@@ -61,6 +62,7 @@ internal sealed partial class Connection
         _readTimeoutMs = Math.Max(1, NegotiatedTimeoutMs * 2 / 3);
         _pingEveryMs = Math.Max(1, Math.Min(_readTimeoutMs / 2, 10_000));
         _lastSendTicks = _lastReceiveTicks = Environment.TickCount64;
+        _confirmedTicks = handshakeSentTicks;
         _readBuffer = new byte[64 * 1024];
         ServerText = transport.Server.ToString();
     }
@@ -330,6 +332,7 @@ internal sealed partial class Connection
         request.Xid = xid;
         request.Op = op;
         request.Stage = RequestStage.Written;
+        request.SentTicks = Environment.TickCount64;
         if (xid == Xids.Auth)
         {
             _authInFlight.Enqueue(request);

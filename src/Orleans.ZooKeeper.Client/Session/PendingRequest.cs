@@ -55,6 +55,9 @@ internal abstract class PendingRequest
     /// <summary>The pipeline that placed the request (told when the caller cancels).</summary>
     public RequestPipeline? Owner;
 
+    /// <summary>When the request was put on a connection (<see cref="Environment.TickCount64"/>): the server hears it no earlier.</summary>
+    public long SentTicks;
+
     /// <summary>When the request was issued (Stopwatch ticks), only while the duration histogram is listened to; else 0.</summary>
     public long StartTimestamp;
 

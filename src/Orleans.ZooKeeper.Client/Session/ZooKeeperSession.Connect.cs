@@ -13,6 +13,26 @@ internal sealed partial class ZooKeeperSession
     private Exception? _lastConnectError;
     private int _connectionsMade;
 
+    /// <summary>The latest connection of the current session (kept while SUSPENDED); null once the session is gone.</summary>
+    private volatile Connection? _leaseConnection;
+
+    /// <summary>
+    /// How long the server is still certain to keep <paramref name="sessionId"/> (see
+    /// <see cref="ZooKeeperClient.GetSessionLease"/>): 9/10 of the negotiated timeout from the send time of the latest
+    /// answered request, ping or handshake; zero for another, an expired or a read-only session, or once that passed.
+    /// </summary>
+    public TimeSpan GetSessionLease(long sessionId)
+    {
+        var connection = _leaseConnection;
+        if (sessionId == 0 || connection is null || connection.SessionId != sessionId || connection.IsReadOnly)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var remaining = connection.ConfirmedTicks + (connection.NegotiatedTimeoutMs * 9L / 10) - Environment.TickCount64;
+        return remaining > 0 ? TimeSpan.FromMilliseconds(remaining) : TimeSpan.Zero;
+    }
+
     /// <summary>One TCP connect + TLS + session handshake attempt: the option, else the session timeout ÷ servers, within 1..10 s.</summary>
     public TimeSpan ConnectTimeout => Options.ConnectTimeout
         ?? TimeSpan.FromMilliseconds(Math.Clamp(Options.SessionTimeout.TotalMilliseconds / _servers.Count, 1000, 10_000));
@@ -87,6 +107,7 @@ internal sealed partial class ZooKeeperSession
             var sessionId = _seenReadWriteServer ? SessionId : 0;
             var request = new ConnectRequest(LastZxid, (int)Options.SessionTimeout.TotalMilliseconds, sessionId, sessionId == 0 ? new byte[ConnectRequest.PasswordLength] : _password, Options.CanBeReadOnly);
             ConnectResponse response;
+            var handshakeSent = Environment.TickCount64;
             try
             {
                 response = Handshake.Perform(transport.Stream, request);
@@ -117,7 +138,7 @@ internal sealed partial class ZooKeeperSession
                 return null;
             }
 
-            var connection = new Connection(transport, response, _context, this);
+            var connection = new Connection(transport, response, _context, this, handshakeSent);
             transport = null;
             Volatile.Write(ref _lastConnectError, null);
             failures = 0;
@@ -173,6 +194,7 @@ internal sealed partial class ZooKeeperSession
             }
 
             _current = connection;
+            _leaseConnection = connection;
         }
 
         Log.Connected(_logger, connection.Server.ToString(), connection.SessionId, connection.NegotiatedTimeoutMs, connection.IsReadOnly ? " (read-only)" : string.Empty);
@@ -191,6 +213,7 @@ internal sealed partial class ZooKeeperSession
         Log.SessionExpired(_logger, expiredId);
         Diagnostics.ClientTelemetry.Expirations.Add(1);
         Interlocked.Exchange(ref _sessionId, 0);
+        _leaseConnection = null;
         _password = new byte[ConnectRequest.PasswordLength];
         _seenReadWriteServer = false;
         if (!Options.ReconnectAfterExpiry)

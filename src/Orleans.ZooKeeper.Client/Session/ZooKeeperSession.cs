@@ -327,6 +327,7 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, ISessionGaug
     void IConnectionEvents.OnAuthFailed(Connection connection, ErrorCode error)
     {
         Log.AuthFailed(_logger, error);
+        _leaseConnection = null;
         Fail(new AuthFailedException(null, $"the server refused the session's credentials ({error}); the session is unusable"));
         connection.Abort(new IOException("authentication failed"));
         EndAllWatches(KeeperState.AuthFailed);
@@ -367,6 +368,7 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, ISessionGaug
             }
         }
 
+        _leaseConnection = null;
         Fail(closed);
         _shutdown.Cancel();
         _current?.Abort(closed);

@@ -1,4 +1,5 @@
 using Orleans.ZooKeeper.Client;
+using Orleans.ZooKeeper.Contention;
 
 namespace Orleans.ZooKeeper;
 
@@ -103,59 +104,8 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
 
     private async Task CreateAsync(CancellationToken cancellationToken)
     {
-        var client = _container.Client;
-        var createPrefix = Prefix + ProtectedId + "-";
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                var created = await client.CreateWithParentsAsync(createPrefix, _data, CreateMode.EphemeralSequential, _acl, null, cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref _path, created.Path);
-                return;
-            }
-            catch (ConnectionLossException) when (attempt < 10)
-            {
-                // The reply was lost: the node may exist. Find it rather than create a second one.
-                await client.WaitUntilConnectedAsync(client.Options.SessionTimeout, cancellationToken).ConfigureAwait(false);
-                if (await FindOwnAsync(createPrefix, cancellationToken).ConfigureAwait(false) is { } found)
-                {
-                    Volatile.Write(ref _path, found);
-                    return;
-                }
-            }
-        }
-    }
-
-    /// <summary>The child named with this advertisement's id and owned by the current session, or null.</summary>
-    private async Task<string?> FindOwnAsync(string createPrefix, CancellationToken cancellationToken)
-    {
-        var client = _container.Client;
-        var slash = createPrefix.LastIndexOf('/');
-        var parent = slash <= 0 ? "/" : createPrefix[..slash];
-        var namePrefix = createPrefix[(slash + 1)..];
-        IReadOnlyList<string> children;
-        try
-        {
-            children = await client.GetChildrenAsync(parent, null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NoNodeException)
-        {
-            return null;
-        }
-
-        foreach (var child in children)
-        {
-            if (child.StartsWith(namePrefix, StringComparison.Ordinal))
-            {
-                var path = ZooKeeperPath.Combine(parent, child);
-                if (await client.ExistsAsync(path, null, cancellationToken).ConfigureAwait(false) is { } stat && stat.EphemeralOwner == client.SessionId)
-                {
-                    return path;
-                }
-            }
-        }
-
-        return null;
+        var created = await ProtectedNodes.CreateOrAdoptAsync(_container.Client, Prefix + ProtectedId + "-", _data, _acl, ZooKeeperRetryPolicy.Default, cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _path, created.Path);
     }
 
     /// <summary>Removes the advertisement.</summary>

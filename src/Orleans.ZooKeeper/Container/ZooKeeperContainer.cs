@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -24,14 +23,12 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
     private readonly IServiceProvider? _services;
     private readonly object _lock = new();
     private readonly StateBroadcast<ZooKeeperContainerStateChanged> _subscribers = new();
-    private readonly Channel<ZooKeeperContainerStateChanged> _outbox = Channel.CreateUnbounded<ZooKeeperContainerStateChanged>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly StreamOutbox<ZooKeeperContainerStateChanged> _outbox = new();
     private readonly Dictionary<string, ZooKeeperAdvertisement> _advertisements = new(StringComparer.Ordinal);
-    private Task? _publisher;
     private SiloAddress? _silo;
     private ZooKeeperContainerState _state = ZooKeeperContainerState.Lost;
     private DateTimeOffset _stateSince = DateTimeOffset.UtcNow;
     private bool _stopped;
-    private volatile bool _publishingStopped;
     private readonly TaskCompletionSource _finalLost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private Task? _advertisementChecks;
@@ -56,6 +53,7 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         _services = services;
         _logger = loggerFactory.CreateLogger($"{typeof(ZooKeeperContainer).FullName}.{name}");
         var clientOptions = target.ToClientOptions();
+        clientOptions.RunContinuationsAsynchronously = true; // silo code after an await never runs on the reader thread
         options.ConfigureClient?.Invoke(clientOptions);
         NodeAcl = clientOptions.Auth.Count > 0 ? Acls.CreatorAll : Acls.OpenUnsafe;
         Client = new ZooKeeperClient(clientOptions, loggerFactory.CreateLogger<ZooKeeperClient>());
@@ -167,27 +165,7 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         }
 
         var provider = _services.GetRequiredKeyedService<IStreamProvider>(providerName);
-        var stream = provider.GetStream<ZooKeeperContainerStateChanged>(ZooKeeperContainerStates.StreamIdFor(Name));
-        _publisher ??= Task.Run(async () =>
-        {
-            await foreach (var change in _outbox.Reader.ReadAllAsync().ConfigureAwait(false))
-            {
-                if (_publishingStopped)
-                {
-                    // The silo is shutting down: its messaging may already be gone. Events stay in-process.
-                    continue;
-                }
-
-                try
-                {
-                    await stream.OnNextAsync(change).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    ContainerLog.PublishFailed(_logger, ex, Name, change.Name, providerName);
-                }
-            }
-        }, CancellationToken.None);
+        _outbox.Start(provider, ZooKeeperContainerStates.StreamIdFor(Name), (ex, change) => ContainerLog.PublishFailed(_logger, ex, Name, change.Name, providerName));
         return Task.CompletedTask;
     }
 
@@ -197,7 +175,7 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
     /// </summary>
     public Task StopPublishingAsync(CancellationToken cancellationToken = default)
     {
-        _publishingStopped = true;
+        _outbox.StopPublishing();
         return Task.CompletedTask;
     }
 
@@ -227,12 +205,8 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
             await Task.WhenAny(_finalLost.Task, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
         }
 
-        _outbox.Writer.TryComplete();
-        if (_publisher is not null)
-        {
-            // Let the final LOST reach the stream, but never hang shutdown on it.
-            await Task.WhenAny(_publisher, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
-        }
+        // Let the final LOST reach the stream, but never hang shutdown on it.
+        await _outbox.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
 
         _subscribers.Complete();
     }
@@ -270,7 +244,7 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         }
 
         ContainerLog.State(_logger, Name, evt.Name);
-        _outbox.Writer.TryWrite(evt);
+        _outbox.Post(evt);
         if (change.KeeperState == KeeperState.Closed)
         {
             _finalLost.TrySetResult();

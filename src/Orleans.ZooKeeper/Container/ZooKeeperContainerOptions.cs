@@ -37,6 +37,12 @@ public sealed class ZooKeeperContainerOptions
     /// </summary>
     public TimeSpan AdvertisementCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Adjusts the client options after they were built from the resolved target.</summary>
+    /// <summary>
+    /// Adjusts the client options after they were built from the resolved target. A container's client runs
+    /// continuations asynchronously (<see cref="ZooKeeperClientOptions.RunContinuationsAsynchronously"/> is true):
+    /// silo code after an <c>await</c> — membership, storage, recipes, your own — runs on the thread pool, never on
+    /// the client's reader thread, so slow code there cannot delay other replies. Set it back to false here to trade
+    /// that isolation for a little less CPU per call.
+    /// </summary>
     public Action<ZooKeeperClientOptions>? ConfigureClient { get; set; }
 }
