@@ -82,3 +82,61 @@ public sealed class HealthCheckTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>A container whose client may use read-only servers is Degraded while only a read-only server answers.</summary>
+public sealed class ReadOnlyHealthCheckTests : IAsyncLifetime
+{
+    private ZooKeeperEnsemble _ensemble = null!;
+    private TestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        _ensemble = await ZooKeeperEnsemble.StartNewAsync(new ZooKeeperEnsembleOptions { ReadOnlyMode = true });
+        var builder = new TestClusterBuilder(1);
+        builder.Properties["zk:ensemble"] = $"zookeeper://{_ensemble.ConnectString}/health-ro";
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.StopAllSilosAsync();
+        await _cluster.DisposeAsync();
+        await _ensemble.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_container_on_a_read_only_server_is_degraded_and_says_why()
+    {
+        var health = ((InProcessSiloHandle)_cluster.Primary!).SiloHost.Services.GetRequiredService<HealthCheckService>();
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Entries["zookeeper:ro"].Status);
+
+        // Two of three nodes gone: the survivor loses its quorum and serves read-only; the client reconnects to it.
+        await _ensemble.KillNodeAsync(1);
+        await _ensemble.KillNodeAsync(2);
+        await _ensemble.Nodes[0].WaitForModeAsync(ZooKeeperMode.ReadOnly, TimeSpan.FromSeconds(30));
+        await TestWait.UntilAsync(
+            async () => (string)(await health.CheckHealthAsync()).Entries["zookeeper:ro"].Data["state"] == "CONNECTED (read-only)",
+            TimeSpan.FromSeconds(30),
+            "container connected read-only");
+        var entry = (await health.CheckHealthAsync()).Entries["zookeeper:ro"];
+        Assert.Equal(HealthStatus.Degraded, entry.Status);
+        Assert.Equal(_ensemble.Nodes[0].ConnectString, entry.Data["server"]);
+        Assert.Contains("read-only server", entry.Description, StringComparison.Ordinal);
+        Assert.Contains("writes fail", entry.Description, StringComparison.Ordinal);
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.AddZooKeeperHealthChecks();
+            siloBuilder.AddZooKeeperContainer("ro", siloBuilder.Configuration["zk:ensemble"], configure: o => o.ConfigureClient = c =>
+            {
+                c.CanBeReadOnly = true;
+                c.SessionTimeout = TimeSpan.FromSeconds(4);
+            });
+        }
+    }
+}
