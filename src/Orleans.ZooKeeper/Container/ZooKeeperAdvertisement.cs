@@ -20,6 +20,7 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
     private ReadOnlyMemory<byte> _data;
     private string? _path;
     private bool _disposed;
+    private bool _createInDoubt;
 
     internal ZooKeeperAdvertisement(ZooKeeperContainer container, string prefix, IReadOnlyList<Acl> acl)
     {
@@ -101,6 +102,11 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Creates the node, unless one created earlier in this session is found: after a create whose reply was lost
+    /// (it may or may not have been applied) the next attempt — in this call or, when the connection keeps failing, in
+    /// a later one — first looks for the child with this advertisement's id owned by the session.
+    /// </summary>
     private async Task CreateAsync(CancellationToken cancellationToken)
     {
         var client = _container.Client;
@@ -109,19 +115,34 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
         {
             try
             {
+                if (_createInDoubt)
+                {
+                    await client.WaitUntilConnectedAsync(client.Options.SessionTimeout, cancellationToken).ConfigureAwait(false);
+                    if (await FindOwnAsync(createPrefix, cancellationToken).ConfigureAwait(false) is { } found)
+                    {
+                        Volatile.Write(ref _path, found);
+                        _createInDoubt = false;
+                        return;
+                    }
+
+                    _createInDoubt = false;
+                }
+
+                _createInDoubt = true; // until the reply says otherwise
                 var created = await client.CreateWithParentsAsync(createPrefix, _data, CreateMode.EphemeralSequential, _acl, null, cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _path, created.Path);
+                _createInDoubt = false;
                 return;
             }
             catch (ConnectionLossException) when (attempt < 10)
             {
-                // The reply was lost: the node may exist. Find it rather than create a second one.
-                await client.WaitUntilConnectedAsync(client.Options.SessionTimeout, cancellationToken).ConfigureAwait(false);
-                if (await FindOwnAsync(createPrefix, cancellationToken).ConfigureAwait(false) is { } found)
-                {
-                    Volatile.Write(ref _path, found);
-                    return;
-                }
+                // The reply (of the create, or of the search) was lost: search again before creating.
+            }
+            catch (ZooKeeperException ex) when (ex is not ConnectionLossException)
+            {
+                // The server answered the create with an error: nothing was created.
+                _createInDoubt = false;
+                throw;
             }
         }
     }
