@@ -91,11 +91,12 @@ public static class ClusterSetup
             siloBuilder.AddMemoryStreams(StreamProvider);
             siloBuilder.Services.AddKeyedSingleton<IGrainStorageSerializer>(MarkerSerializerKey, new MarkingSerializer());
             siloBuilder.AddZooKeeperHealthChecks();
+            siloBuilder.AddActivityPropagation();
         }
     }
 
     private sealed class ClientConfigurator : IClientBuilderConfigurator
     {
-        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.AddMemoryStreams(StreamProvider);
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.AddMemoryStreams(StreamProvider).AddActivityPropagation();
     }
 }

@@ -60,6 +60,23 @@ internal static class RoundTripCheck
                 "Declare a concrete type, or list its implementations with [JsonPolymorphic] and [JsonDerivedType].";
         }
 
+        if (info.PolymorphismOptions is { } polymorphism)
+        {
+            // Each listed type is written and read as itself (with its discriminator).
+            foreach (var derived in polymorphism.DerivedTypes)
+            {
+                if (derived.DerivedType != type && Visit(options, derived.DerivedType, $"{path}<{derived.DerivedType.Name}>", member, visited) is { } derivedLoss)
+                {
+                    return derivedLoss;
+                }
+            }
+
+            if (type.IsInterface || type.IsAbstract)
+            {
+                return null;
+            }
+        }
+
         if (info.ConstructorAttributeProvider is ConstructorInfo constructor)
         {
             var bound = info.Properties.Where(p => p.AssociatedParameter is not null).Select(p => p.AssociatedParameter!.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
