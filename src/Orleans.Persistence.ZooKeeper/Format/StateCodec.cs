@@ -129,13 +129,13 @@ internal sealed class StateCodec
 
     private StateFormat FormatFor<T>()
         => _custom is not null ? StateFormat.Custom
-            : _silo is not null && IsOrleansStateType(typeof(T)) ? StateFormat.Orleans
+            : _silo is not null && TypeRules<T>.IsOrleansStateType ? StateFormat.Orleans
             : StateFormat.Json;
 
     /// <summary>How data written before format marking was told apart: the configured serializer, which routed by assembly name.</summary>
     private StateFormat UnmarkedFormat<T>()
         => _custom is not null ? StateFormat.Custom
-            : _silo is not null && HadOrleansAssemblyName(typeof(T)) ? StateFormat.Orleans
+            : _silo is not null && TypeRules<T>.HadOrleansAssemblyName ? StateFormat.Orleans
             : StateFormat.Json;
 
     private static bool IsOrleansStateType(Type type)
@@ -148,6 +148,14 @@ internal sealed class StateCodec
     private static bool HadOrleansAssemblyName(Type type)
         => type.Assembly.GetName().Name is { } name && (name == "Orleans" || name.StartsWith("Orleans.", StringComparison.Ordinal))
             && !name.StartsWith("Orleans.ZooKeeper", StringComparison.Ordinal) && !name.StartsWith("Orleans.Persistence.ZooKeeper", StringComparison.Ordinal);
+
+    /// <summary>The routing rules for a type, worked out once per type.</summary>
+    private static class TypeRules<T>
+    {
+        public static readonly bool IsOrleansStateType = StateCodec.IsOrleansStateType(typeof(T));
+
+        public static readonly bool HadOrleansAssemblyName = StateCodec.HadOrleansAssemblyName(typeof(T));
+    }
 
     private static byte[] Decompress(ReadOnlyMemory<byte> data)
     {

@@ -7,7 +7,11 @@ using Orleans.ZooKeeper.Client;
 namespace Orleans.Persistence.ZooKeeper;
 
 /// <summary>One storage call: what it is about, its node, and (when anyone listens) its start time and span.</summary>
-internal readonly record struct StorageCall(StorageOperation Operation, string StateName, GrainId GrainId, string? ETag, string Path, long Start, Activity? Activity, CancellationToken Cancellation);
+internal readonly record struct StorageCall(StorageOperation Operation, string StateName, GrainId GrainId, string? ETag, StatePaths Paths, long Start, Activity? Activity, CancellationToken Cancellation)
+{
+    /// <summary>The state's node.</summary>
+    public string Path => Paths.Path;
+}
 
 // Messages with the tokens Orleans' providers write (ServiceId=... ProviderName=... GrainType=... GrainId=... ETag=...),
 // the state going into and coming out of its stored bytes, and the connection check. (The type is documented in
@@ -91,7 +95,7 @@ internal sealed partial class ZooKeeperGrainStorage
             return configured;
         }
 
-        var packet = Container.Client.Options.MaxPacketSize;
+        var packet = Container.Client.MaxPacketSize;
         var pathBytes = System.Text.Encoding.UTF8.GetByteCount(path);
         return packet - (2 * pathBytes) - 64 - ZooKeeperGrainStorageOptions.PacketOverhead;
     }

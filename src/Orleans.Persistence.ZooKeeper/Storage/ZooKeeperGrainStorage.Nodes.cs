@@ -12,18 +12,12 @@ internal sealed partial class ZooKeeperGrainStorage
 {
     private CreateMode NodeMode => _options.StateExpiry is null ? CreateMode.Persistent : CreateMode.PersistentWithTtl;
 
-    /// <summary>The state's node, or null when there is none (in either layout).</summary>
-    private async Task<StoredNode?> ReadNodeAsync(ZooKeeperClient client, StorageCall call)
+    /// <summary>The state's node in the current layout or, failing that, version 1's — one multiRead — or null.</summary>
+    private async Task<StoredNode?> ReadBothLayoutsAsync(ZooKeeperClient client, StorageCall call)
     {
         try
         {
-            if (!_legacyReads)
-            {
-                var result = await client.GetDataAsync(call.Path, null, call.Cancellation).ConfigureAwait(false);
-                return new StoredNode(result.Data, result.Stat, Legacy: false);
-            }
-
-            // One round trip for both layouts; the current one wins (a state is moved atomically, so both never hold it).
+            // The current layout wins (a state is moved atomically, so both never hold it).
             var results = await client.MultiReadAsync([Op.GetData(call.Path), Op.GetData(LegacyPathFor(call.GrainId, call.StateName))], call.Cancellation).ConfigureAwait(false);
             for (var i = 0; i < 2; i++)
             {
@@ -66,11 +60,17 @@ internal sealed partial class ZooKeeperGrainStorage
             return await MoveLegacyAsync(client, call, czxid, version, data).ConfigureAwait(false);
         }
 
-        // With expiry the guard is touched (setData) rather than checked, so it lives as long as the state.
-        var guard = StateLayout.GuardPath(call.Path, czxid);
-        Op first = _options.StateExpiry is null ? Op.Check(guard, -1) : Op.SetData(guard, default, -1);
-        var results = await GuardedAsync(client, call, call.Path, czxid, [first, Op.SetData(call.Path, data, version)]).ConfigureAwait(false);
+        var results = await GuardedAsync(client, call, call.Path, czxid, UpdateOps(call.Paths.GuardPath(czxid), call.Path, data, version)).ConfigureAwait(false);
         return ((SetDataOpResult)results[1]).Stat;
+    }
+
+    /// <summary>
+    /// The update transaction: the incarnation guard (checked, or touched with setData when states expire, so it lives
+    /// as long as the state), then setData at the ETag's version.
+    /// </summary>
+    private Op[] UpdateOps(string guard, string path, ReadOnlyMemory<byte> data, int version)
+    {
+        return [_options.StateExpiry is null ? Op.Check(guard, -1) : Op.SetData(guard, default, -1), Op.SetData(path, data, version)];
     }
 
     /// <summary>Clears as configured; returns the ETag the clear leaves (null when the node is gone).</summary>
@@ -205,50 +205,60 @@ internal sealed partial class ZooKeeperGrainStorage
     /// guard on the node the ETag names (a crash between creating a node and its guard, or an expired guard) is
     /// repaired once; anything else that fails the transaction is a conflict.
     /// </summary>
-    private async Task<IReadOnlyList<OpResult>> GuardedAsync(ZooKeeperClient client, StorageCall call, string path, long czxid, Op[] transaction)
+    private async Task<IReadOnlyList<OpResult>> GuardedAsync(ZooKeeperClient client, StorageCall call, string path, long czxid, Op[] transaction, int firstAttempt = 0)
     {
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = firstAttempt; ; attempt++)
         {
             try
             {
                 return await client.MultiAsync(transaction, call.Cancellation).ConfigureAwait(false);
             }
-            catch (ZooKeeperException ex) when (ex.Results is not null)
-            {
-                if (ex.FailedOperationIndex == 0 && ex.Code == Orleans.ZooKeeper.Client.ErrorCode.NoNode && attempt == 0)
-                {
-                    Stat? current;
-                    try
-                    {
-                        current = await client.ExistsAsync(path, null, call.Cancellation).ConfigureAwait(false);
-                    }
-                    catch (ZooKeeperException inner)
-                    {
-                        throw Failure(call, path, inner);
-                    }
-
-                    if (current is { } c && c.Czxid == czxid)
-                    {
-                        await CreateGuardAsync(client, call, path, czxid).ConfigureAwait(false);
-                        StorageLog.GuardRepaired(_logger, _name, path);
-                        continue;
-                    }
-
-                    throw Conflict(call, await StoredETagAsync(client, call).ConfigureAwait(false), path);
-                }
-
-                if (ex.Code is Orleans.ZooKeeper.Client.ErrorCode.NoNode or Orleans.ZooKeeper.Client.ErrorCode.BadVersion or Orleans.ZooKeeper.Client.ErrorCode.NodeExists)
-                {
-                    throw Conflict(call, await StoredETagAsync(client, call).ConfigureAwait(false), path);
-                }
-
-                throw Failure(call, path, ex);
-            }
             catch (ZooKeeperException ex)
             {
-                throw Failure(call, path, ex);
+                await RepairOrThrowAsync(client, call, path, czxid, ex, attempt).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// After a failed guarded transaction: repairs a missing guard of the node the ETag names (first attempt only) and
+    /// returns, so the caller tries again; otherwise throws the conflict or the failure.
+    /// </summary>
+    private async Task RepairOrThrowAsync(ZooKeeperClient client, StorageCall call, string path, long czxid, ZooKeeperException ex, int attempt)
+    {
+        if (ex.Results is null)
+        {
+            throw Failure(call, path, ex);
+        }
+
+        if (ex.FailedOperationIndex == 0 && ex.Code == Orleans.ZooKeeper.Client.ErrorCode.NoNode && attempt == 0)
+        {
+            Stat? current;
+            try
+            {
+                current = await client.ExistsAsync(path, null, call.Cancellation).ConfigureAwait(false);
+            }
+            catch (ZooKeeperException inner)
+            {
+                throw Failure(call, path, inner);
+            }
+
+            if (current is { } c && c.Czxid == czxid)
+            {
+                await CreateGuardAsync(client, call, path, czxid).ConfigureAwait(false);
+                StorageLog.GuardRepaired(_logger, _name, path);
+                return;
+            }
+
+            throw Conflict(call, await StoredETagAsync(client, call).ConfigureAwait(false), path);
+        }
+
+        if (ex.Code is Orleans.ZooKeeper.Client.ErrorCode.NoNode or Orleans.ZooKeeper.Client.ErrorCode.BadVersion or Orleans.ZooKeeper.Client.ErrorCode.NodeExists)
+        {
+            throw Conflict(call, await StoredETagAsync(client, call).ConfigureAwait(false), path);
+        }
+
+        throw Failure(call, path, ex);
     }
 
     private async Task CreateGuardAsync(ZooKeeperClient client, StorageCall call, string path, long czxid)

@@ -176,12 +176,35 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        var call = Begin(StorageOperation.Read, stateName, grainId, grainState.ETag, cancellationToken);
+        var call = Begin(StorageOperation.Read, stateName, grainId, grainState, cancellationToken);
         var outcome = StorageTelemetry.Outcomes.Error;
         Exception? error = null;
         try
         {
-            var found = await ReadNodeAsync(Connected(call), call).ConfigureAwait(false);
+            var client = Connected(call);
+            StoredNode? found;
+            if (_legacyReads)
+            {
+                found = await ReadBothLayoutsAsync(client, call).ConfigureAwait(false);
+            }
+            else
+            {
+                // The common case in this method's own frame: one getData.
+                try
+                {
+                    var result = await client.GetDataAsync(call.Path, null, cancellationToken).ConfigureAwait(false);
+                    found = new StoredNode(result.Data, result.Stat, Legacy: false);
+                }
+                catch (NoNodeException)
+                {
+                    found = null;
+                }
+                catch (ZooKeeperException ex)
+                {
+                    throw Failure(call, call.Path, ex);
+                }
+            }
+
             if (found is not { } node || node.Data.Length == 0)
             {
                 // No node, or one cleared with DeleteStateOnClear off (its version keeps counting): no record.
@@ -215,13 +238,36 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        var call = Begin(StorageOperation.Write, stateName, grainId, grainState.ETag, cancellationToken);
+        var call = Begin(StorageOperation.Write, stateName, grainId, grainState, cancellationToken);
         var outcome = StorageTelemetry.Outcomes.Error;
         Exception? error = null;
         try
         {
             using var encoded = Encode(grainState.State, call);
-            var stat = await WriteNodeAsync(Connected(call), call, encoded.Data).ConfigureAwait(false);
+            var client = Connected(call);
+            Stat stat;
+            if (call.ETag is not null && StateETag.TryParse(call.ETag, out var czxid, out var version, out var legacy) && !legacy)
+            {
+                // The common case in this method's own frame: one guarded transaction; failures go the long way.
+                var ops = UpdateOps(call.Paths.GuardPath(czxid), call.Path, encoded.Data, version);
+                IReadOnlyList<OpResult> results;
+                try
+                {
+                    results = await client.MultiAsync(ops, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ZooKeeperException ex)
+                {
+                    await RepairOrThrowAsync(client, call, call.Path, czxid, ex, 0).ConfigureAwait(false);
+                    results = await GuardedAsync(client, call, call.Path, czxid, ops, firstAttempt: 1).ConfigureAwait(false);
+                }
+
+                stat = ((SetDataOpResult)results[1]).Stat;
+            }
+            else
+            {
+                stat = await WriteNodeAsync(client, call, encoded.Data).ConfigureAwait(false);
+            }
+
             grainState.ETag = StateETag.Format(stat);
             grainState.RecordExists = true;
             outcome = StorageTelemetry.Outcomes.Ok;
@@ -244,7 +290,7 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
 
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        var call = Begin(StorageOperation.Clear, stateName, grainId, grainState.ETag, cancellationToken);
+        var call = Begin(StorageOperation.Clear, stateName, grainId, grainState, cancellationToken);
         var outcome = StorageTelemetry.Outcomes.Error;
         Exception? error = null;
         try
@@ -268,15 +314,11 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
     private static string Outcome(Exception ex) => ex is InconsistentStateException ? StorageTelemetry.Outcomes.Conflict : StorageTelemetry.Outcomes.Error;
 
     /// <summary>The call's context: its node (a bad <c>GetStorageKey</c> result fails here) and, when anyone listens, its timing and span.</summary>
-    private StorageCall Begin(StorageOperation operation, string stateName, GrainId grainId, string? etag, CancellationToken cancellationToken)
+    private StorageCall Begin<T>(StorageOperation operation, string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        var path = _layout.PathFor(stateName, grainId, out var error);
-        if (error is not null)
-        {
-            throw new ZooKeeperStorageException($"{Tokens("Storage key refused", operation, grainId, etag)} State '{stateName}': {error}. Nothing was sent.");
-        }
-
-        return new StorageCall(operation, stateName, grainId, etag, path, StorageTelemetry.StartTimestamp(), StorageTelemetry.StartActivity(operation, _name, grainId, stateName, path), cancellationToken);
+        var paths = StatePaths.For(grainState, _layout, stateName, grainId, out var error)
+            ?? throw new ZooKeeperStorageException($"{Tokens("Storage key refused", operation, grainId, grainState.ETag)} State '{stateName}': {error}. Nothing was sent.");
+        return new StorageCall(operation, stateName, grainId, grainState.ETag, paths, StorageTelemetry.StartTimestamp(), StorageTelemetry.StartActivity(operation, _name, grainId, stateName, paths.Path), cancellationToken);
     }
 
     private void ResetState<T>(IGrainState<T> grainState, string? etag)
