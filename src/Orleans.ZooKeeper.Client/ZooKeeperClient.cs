@@ -57,6 +57,22 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Completes once every event and state change posted to the event loop before this call has been delivered
+    /// (e.g. the final <see cref="KeeperState.Closed"/> change after <see cref="CloseAsync"/>), or at once when the
+    /// loop has ended.
+    /// </summary>
+    internal Task DrainEventsAsync()
+    {
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_session.Dispatcher.TryPost(drained.SetResult))
+        {
+            drained.SetResult();
+        }
+
+        return drained.Task;
+    }
+
     /// <summary>Raised on every state change, in order, on the event loop.</summary>
     public event EventHandler<ConnectionStateChange>? StateChanged;
 

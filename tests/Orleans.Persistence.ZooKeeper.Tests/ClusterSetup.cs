@@ -63,8 +63,12 @@ public static class ClusterSetup
     internal static ZooKeeperGrainStorage Storage(this TestCluster cluster, string name, int silo = 0)
         => (ZooKeeperGrainStorage)cluster.Services(silo).GetRequiredKeyedService<IGrainStorage>(name);
 
-    /// <summary>The znode a provider keeps a grain's state in, computed independently of the provider.</summary>
+    /// <summary>The znode a provider keeps a grain's state in, computed independently of the provider: {root}/{type}/{key}.{state}.</summary>
     public static string NodeOf(string root, GrainId grainId, string stateName)
+        => $"{root}/{ZNodeNames.Encode(grainId.Type.ToString()!)}/{ZNodeNames.Encode(grainId.Key.ToString()!)}.{ZNodeNames.Encode(stateName)}";
+
+    /// <summary>The znode version 1 of the provider kept a grain's state in: {root}/{type}/{key}/{state}.</summary>
+    public static string LegacyNodeOf(string root, GrainId grainId, string stateName)
         => $"{root}/{ZNodeNames.Encode(grainId.Type.ToString()!)}/{ZNodeNames.Encode(grainId.Key.ToString()!)}/{ZNodeNames.Encode(stateName)}";
 
     private sealed class SiloConfigurator : ISiloConfigurator
@@ -87,11 +91,12 @@ public static class ClusterSetup
             siloBuilder.AddMemoryStreams(StreamProvider);
             siloBuilder.Services.AddKeyedSingleton<IGrainStorageSerializer>(MarkerSerializerKey, new MarkingSerializer());
             siloBuilder.AddZooKeeperHealthChecks();
+            siloBuilder.AddActivityPropagation();
         }
     }
 
     private sealed class ClientConfigurator : IClientBuilderConfigurator
     {
-        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.AddMemoryStreams(StreamProvider);
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) => clientBuilder.AddMemoryStreams(StreamProvider).AddActivityPropagation();
     }
 }

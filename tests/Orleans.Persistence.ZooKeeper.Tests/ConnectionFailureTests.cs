@@ -26,14 +26,14 @@ public sealed class ConnectionFailureTests(ServerFixture fixture)
         proxy.Block();
         await TestWait.UntilAsync(() => container.State == ZooKeeperContainerState.Suspended, Timeout, "container SUSPENDED");
 
-        // Each fails at once, and its message shows the ETag the call carried ('(none)' only when it carried none).
+        // Each fails at once, and its message carries Orleans' tokens with the ETag the call carried (empty only when it carried none).
         var calls = new (string Operation, string? ETag, Func<Task> Call)[]
         {
-            ("read", null, () => zk.ReadAsync<TestState>(id)),
-            ("read", etag, () => zk.GrainStorage.ReadStateAsync("state", id, new GrainState<TestState> { ETag = etag, RecordExists = true })),
-            ("write", etag, () => zk.WriteAsync(id, new TestState { Value = 2 }, etag)),
-            ("write", null, () => zk.WriteAsync(Ids.String("cutoff", "new"), new TestState { Value = 2 }, null)),
-            ("clear", etag, () => zk.ClearAsync<TestState>(id, etag)),
+            ("ReadStateAsync", null, () => zk.ReadAsync<TestState>(id)),
+            ("ReadStateAsync", etag, () => zk.GrainStorage.ReadStateAsync("state", id, new GrainState<TestState> { ETag = etag, RecordExists = true })),
+            ("WriteStateAsync", etag, () => zk.WriteAsync(id, new TestState { Value = 2 }, etag)),
+            ("WriteStateAsync", null, () => zk.WriteAsync(Ids.String("cutoff", "new"), new TestState { Value = 2 }, null)),
+            ("ClearStateAsync", etag, () => zk.ClearAsync<TestState>(id, etag)),
         };
         foreach (var (operation, callETag, call) in calls)
         {
@@ -41,10 +41,12 @@ public sealed class ConnectionFailureTests(ServerFixture fixture)
             var ex = await Assert.ThrowsAsync<ZooKeeperStorageException>(call);
             watch.Stop();
             Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(500), $"{operation} took {watch.ElapsedMilliseconds} ms");
-            Assert.Contains($"'{zk.Name}'", ex.Message);
-            Assert.Contains(operation, ex.Message);
-            Assert.Contains("grain id '", ex.Message);
-            Assert.Contains($"ETag '{callETag ?? "(none)"}'", ex.Message);
+            var tokens = StorageMessage.Parse(ex.Message);
+            Assert.Equal(zk.Name, tokens.ProviderName);
+            Assert.Equal(zk.ServiceId, tokens.ServiceId);
+            Assert.Equal(operation, tokens.Operation);
+            Assert.StartsWith("cutoff/", tokens.GrainId, StringComparison.Ordinal);
+            Assert.Equal(callETag ?? string.Empty, tokens.ETag);
             Assert.Contains("SUSPENDED", ex.Message);
             Assert.Contains(container.Name, ex.Message);
         }

@@ -58,6 +58,9 @@ public interface IContainerProfileGrain : IProfileGrain, IGrainWithStringKey;
 
 public interface ISecureProfileGrain : IProfileGrain, IGrainWithStringKey;
 
+/// <summary>A grain type whose node a test locks with someone else's ACL (no other test uses it).</summary>
+public interface ILockedProfileGrain : IProfileGrain, IGrainWithStringKey;
+
 public interface IGenericProfileGrain<T> : IGrainWithStringKey
 {
     Task<string?> Set(T value);
@@ -90,6 +93,8 @@ public sealed class StringProfileGrain([PersistentState("profile", "zookeeper")]
 public sealed class GuidCompoundProfileGrain([PersistentState("profile", "zookeeper")] IPersistentState<ProfileState> profile) : ProfileGrainBase(profile), IGuidCompoundProfileGrain;
 
 public sealed class LongCompoundProfileGrain([PersistentState("profile", "zookeeper")] IPersistentState<ProfileState> profile) : ProfileGrainBase(profile), ILongCompoundProfileGrain;
+
+public sealed class LockedProfileGrain([PersistentState("profile", "zookeeper")] IPersistentState<ProfileState> profile) : ProfileGrainBase(profile), ILockedProfileGrain;
 
 public sealed class ConfiguredProfileGrain([PersistentState("profile", ClusterSetup.ConfiguredProvider)] IPersistentState<ProfileState> profile) : ProfileGrainBase(profile), IConfiguredProfileGrain;
 

@@ -33,7 +33,7 @@ public sealed class HostingTests(ServerFixture fixture)
         var written = await grain.Set("configured");
         var node = ClusterSetup.NodeOf(storage.Root, grain.GetGrainId(), "profile");
         var data = await fixture.Raw.GetDataAsync(node);
-        Assert.Equal("configured", JsonDocument.Parse(data.Data).RootElement.GetProperty("Name").GetString());
+        Assert.Equal("configured", JsonDocument.Parse(Marks.After(Marks.Json, data.Data)).RootElement.GetProperty("Name").GetString());
         Assert.Equal(ZooKeeperGrainStorage.ETag(data.Stat), written.ETag);
 
         // DeleteStateOnClear came from configuration too.
@@ -43,7 +43,7 @@ public sealed class HostingTests(ServerFixture fixture)
         // So did MaxStateSize; and the storage error reaches the caller intact, not as a serialization failure.
         var ex = await Assert.ThrowsAsync<ZooKeeperStorageException>(() => grain.Set(new string('x', 5000)));
         Assert.Contains("limit of 4096 bytes", ex.Message);
-        Assert.Contains($"'{ClusterSetup.ConfiguredProvider}'", ex.Message);
+        Assert.Equal(ClusterSetup.ConfiguredProvider, StorageMessage.Parse(ex.Message).ProviderName);
         Assert.Null(await fixture.Raw.ExistsAsync(node));
     }
 
@@ -58,7 +58,7 @@ public sealed class HostingTests(ServerFixture fixture)
         var grain = cluster.Client.GetGrain<IMarkedProfileGrain>("marked");
         await grain.Set("with marker");
         var data = (await fixture.Raw.GetDataAsync(ClusterSetup.NodeOf(storage.Root, grain.GetGrainId(), "profile"))).Data;
-        Assert.True(data.AsSpan().StartsWith(MarkingSerializer.Marker));
+        Assert.True(Marks.After(Marks.Custom, data).AsSpan().StartsWith(MarkingSerializer.Marker));
         Assert.Equal("with marker", (await grain.Get()).State.Name);
     }
 
@@ -88,9 +88,9 @@ public sealed class HostingTests(ServerFixture fixture)
         Assert.Contains("deserializes to null", nullError.Message);
         Assert.Equal("null"u8.ToArray(), (await fixture.Raw.GetDataAsync(nullNode)).Data);
 
-        // A server-side refusal (the grain's key node belongs to someone else): the ZooKeeper client's exception
+        // A server-side refusal (the grain type's node belongs to someone else): the ZooKeeper client's exception
         // comes along as the inner exception.
-        var locked = cluster.Client.GetGrain<IStringProfileGrain>("locked");
+        var locked = cluster.Client.GetGrain<ILockedProfileGrain>("locked");
         var lockedNode = ClusterSetup.NodeOf(storage.Root, locked.GetGrainId(), "profile");
         await using (var owner = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = fixture.Server.ConnectString }.AddDigest("owner", "owner-pw")))
         {
@@ -139,12 +139,12 @@ public sealed class HostingTests(ServerFixture fixture)
         Assert.Equal([1, 2], await consumer.Received());
 
         // The subscription is in ZooKeeper. Orleans' own pub/sub state goes through the silo's default serializer
-        // (System.Text.Json cannot round-trip its publisher records), so it is JSON with Orleans' type names.
+        // (System.Text.Json cannot round-trip its publisher records), marked as such: JSON with Orleans' type names.
         var nodes = await Znodes.DescendantsAsync(fixture.Raw, storage.Root);
         var states = new List<string>();
-        foreach (var node in nodes.Where(n => n[(storage.Root.Length + 1)..].Count(c => c == '/') == 2))
+        foreach (var node in nodes.Where(n => n[(storage.Root.Length + 1)..].Count(c => c == '/') == 1))
         {
-            states.Add(System.Text.Encoding.UTF8.GetString((await fixture.Raw.GetDataAsync(node)).Data));
+            states.Add(System.Text.Encoding.UTF8.GetString(Marks.After(Marks.Orleans, (await fixture.Raw.GetDataAsync(node)).Data)));
         }
 
         Assert.Contains(nodes, n => n.Contains("hosting-consumer", StringComparison.Ordinal));

@@ -21,7 +21,8 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions());
+        // Extended types: TTL nodes (StateExpiry) and container nodes reaped within about a second.
+        Server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions { ExtendedTypes = true });
         Raw = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = Server.ConnectString });
     }
 
@@ -230,6 +231,48 @@ internal static class Ids
     public static GrainId LongCompound(string type, long key, string ext) => GrainId.Create(GrainType.Create(type), GrainIdKeyExtensions.CreateIntegerKey(key, ext));
 
     public static GrainId Unique(string type = "battery") => String(type, "g-" + System.Guid.NewGuid().ToString("N")[..12]);
+}
+
+/// <summary>The tokens Orleans' Redis and ADO.NET providers put in storage exception messages, parsed back.</summary>
+public sealed partial record StorageMessage(string What, string Operation, string ServiceId, string ProviderName, string GrainType, string GrainId, string ETag)
+{
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<what>[^(]+) \((?<op>\w+)\): ServiceId=(?<svc>\S*) ProviderName=(?<provider>\S*) GrainType=(?<type>\S*) GrainId=(?<id>\S*) ETag=(?<etag>\S*?)\.(\s|$)")]
+    private static partial System.Text.RegularExpressions.Regex Pattern();
+
+    public static StorageMessage Parse(string message)
+    {
+        var m = Pattern().Match(message);
+        Assert.True(m.Success, $"no Orleans storage tokens in: {message}");
+        return new StorageMessage(m.Groups["what"].Value, m.Groups["op"].Value, m.Groups["svc"].Value, m.Groups["provider"].Value, m.Groups["type"].Value, m.Groups["id"].Value, m.Groups["etag"].Value);
+    }
+
+    /// <summary>Asserts the tokens name this provider, grain and ETag (empty for none, as Orleans writes it).</summary>
+    public StorageMessage For(StorageHandle zk, GrainId grainId, string? etag, string operation)
+    {
+        Assert.Equal(zk.ServiceId, ServiceId);
+        Assert.Equal(zk.Name, ProviderName);
+        Assert.Equal(grainId.Type.ToString(), GrainType);
+        Assert.Equal(grainId.ToString(), GrainId);
+        Assert.Equal(etag ?? string.Empty, ETag);
+        Assert.Equal(operation, Operation);
+        return this;
+    }
+}
+
+/// <summary>The format mark in front of stored data.</summary>
+internal static class Marks
+{
+    public static readonly byte[] Json = "\u001Ejson\n"u8.ToArray();
+    public static readonly byte[] JsonGzip = "\u001Ejson+gzip\n"u8.ToArray();
+    public static readonly byte[] Custom = "\u001Ecustom\n"u8.ToArray();
+    public static readonly byte[] Orleans = "\u001Eorleans\n"u8.ToArray();
+
+    /// <summary>The bytes after the mark, asserting it is <paramref name="mark"/>.</summary>
+    public static byte[] After(byte[] mark, byte[] data)
+    {
+        Assert.True(data.AsSpan().StartsWith(mark), $"expected the mark {System.Text.Encoding.ASCII.GetString(mark).Trim()} at the start of: {System.Text.Encoding.UTF8.GetString(data[..Math.Min(40, data.Length)])}");
+        return data[mark.Length..];
+    }
 }
 
 internal static class Znodes

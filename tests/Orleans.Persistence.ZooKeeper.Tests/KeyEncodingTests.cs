@@ -12,6 +12,10 @@ public sealed partial class KeyEncodingTests(ServerFixture fixture)
     [GeneratedRegex("^[A-Za-z0-9_%-]+$")]
     private static partial Regex EncodedName();
 
+    /// <summary>An encoded name, or two joined by '.' (a state node: key and state name).</summary>
+    [GeneratedRegex("^[A-Za-z0-9_%-]+(\\.[A-Za-z0-9_%-]+)?$")]
+    private static partial Regex EncodedStateName();
+
     public static readonly string[] AwkwardKeys =
     [
         "plain", "a/b", "/", "//", "/leading", "trailing/", ".", "..", "../..", "../../escape", "a/../b", "./x",
@@ -67,19 +71,21 @@ public sealed partial class KeyEncodingTests(ServerFixture fixture)
             Assert.Equal(etags[(id, stateName)], read.ETag);
         }
 
-        // Everything is below the root, each state node decodes back to its (type, key, state name), and there is
-        // exactly one node per target, plus its guard.
+        // Everything is below the root; each state node ({type}/{key}.{state name}) decodes back to its (type, key,
+        // state name), and there is exactly one node per target plus its guard: two znodes per state.
         var basePath = zk.Storage.Container.BasePath;
         Assert.Equal(new[] { ZNodeNames.Encode(zk.ServiceId) }, await fixture.Raw.GetChildrenAsync(basePath));
         var nodes = await Znodes.DescendantsAsync(fixture.Raw, zk.Root);
-        var relative = nodes.Select(n => n[(zk.Root.Length + 1)..].Split('/')).ToList();
-        Assert.All(relative, segments => Assert.All(segments, s => Assert.Matches(EncodedName(), s)));
-        var stateNodes = relative.Where(s => s.Length == 3).Select(s => (Type: ZNodeNames.Decode(s[0]), Key: ZNodeNames.Decode(s[1]), State: ZNodeNames.Decode(s[2]))).ToHashSet();
+        var relative = nodes.Where(n => n != zk.Root + "/layout.v2").Select(n => n[(zk.Root.Length + 1)..].Split('/')).ToList();
+        Assert.All(relative, segments => Assert.All(segments, s => Assert.Matches(EncodedStateName(), s)));
+        var stateNodes = relative.Where(s => s.Length == 2).Select(s => s[1].Split('.')).ToList();
+        Assert.All(stateNodes, parts => Assert.Equal(2, parts.Length));
+        var decoded = relative.Where(s => s.Length == 2).Select(s => (Type: ZNodeNames.Decode(s[0]), Key: ZNodeNames.Decode(s[1].Split('.')[0]), State: ZNodeNames.Decode(s[1].Split('.')[1]))).ToHashSet();
         var expected = targets.Select(t => (Type: t.Id.Type.ToString()!, Key: t.Id.Key.ToString()!, State: t.StateName)).ToHashSet();
-        Assert.Equal(expected.Count, stateNodes.Count);
-        Assert.True(expected.SetEquals(stateNodes));
-        Assert.Equal(targets.Count, relative.Count(s => s.Length == 4));
-        Assert.True(relative.All(s => s.Length <= 4));
+        Assert.Equal(expected.Count, decoded.Count);
+        Assert.True(expected.SetEquals(decoded));
+        Assert.Equal(targets.Count, relative.Count(s => s.Length == 3));
+        Assert.True(relative.All(s => s.Length <= 3));
         foreach (var (id, stateName) in targets)
         {
             var path = zk.PathFor(id, stateName);
@@ -87,14 +93,19 @@ public sealed partial class KeyEncodingTests(ServerFixture fixture)
             Assert.Equal(1, (await fixture.Raw.ExistsAsync(path))!.Value.NumChildren);
         }
 
-        // Clearing each one removes exactly its own node.
+        // Clearing each one removes exactly its own node and guard; the grain type nodes are container nodes, which
+        // the server removes once their last state is gone.
         foreach (var (id, stateName) in targets)
         {
             Assert.Null(await zk.ClearAsync<TestState>(id, etags[(id, stateName)], stateName));
         }
 
         var depth = zk.Root.Count(c => c == '/');
-        Assert.DoesNotContain(await Znodes.DescendantsAsync(fixture.Raw, zk.Root), n => n.Count(c => c == '/') - depth >= 3);
+        Assert.DoesNotContain(await Znodes.DescendantsAsync(fixture.Raw, zk.Root), n => n.Count(c => c == '/') - depth >= 2);
+        await TestWait.UntilAsync(
+            async () => (await fixture.Raw.GetChildrenAsync(zk.Root)).SequenceEqual(["layout.v2"]),
+            TimeSpan.FromSeconds(30),
+            "the empty grain type nodes are removed by the server");
     }
 
     [Fact]

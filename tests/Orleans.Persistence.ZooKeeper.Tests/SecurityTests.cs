@@ -25,9 +25,8 @@ public sealed class SecurityTests(ServerFixture fixture)
         // Every node from the ServiceId node down, guard included, carries exactly the digest ACL.
         var only = new[] { new Acl(Permissions.All, ZooKeeperId.Digest(user, password)) };
         var czxid = (await zk.Client.ExistsAsync(path))!.Value.Czxid;
-        var keyNode = path[..path.LastIndexOf('/')];
-        var typeNode = keyNode[..keyNode.LastIndexOf('/')];
-        foreach (var node in new[] { zk.Root, typeNode, keyNode, path, $"{path}/{czxid:x}" })
+        var typeNode = path[..path.LastIndexOf('/')];
+        foreach (var node in new[] { zk.Root, zk.Root + "/layout.v2", typeNode, path, $"{path}/{czxid:x}" })
         {
             Assert.Equal(only, (await zk.Client.GetAclAsync(node)).Acl);
         }
@@ -38,8 +37,8 @@ public sealed class SecurityTests(ServerFixture fixture)
         {
             await Assert.ThrowsAsync<NoAuthException>(async () => await client.GetDataAsync(path));
             await Assert.ThrowsAsync<NoAuthException>(async () => await client.SetDataAsync(path, "x"u8.ToArray()));
-            await Assert.ThrowsAsync<NoAuthException>(async () => await client.GetChildrenAsync(keyNode));
-            await Assert.ThrowsAsync<NoAuthException>(async () => await client.CreateAsync(keyNode + "/intruder"));
+            await Assert.ThrowsAsync<NoAuthException>(async () => await client.GetChildrenAsync(typeNode));
+            await Assert.ThrowsAsync<NoAuthException>(async () => await client.CreateAsync(typeNode + "/intruder"));
             await Assert.ThrowsAsync<NoAuthException>(async () => await client.DeleteAsync($"{path}/{czxid:x}"));
         }
 

@@ -45,7 +45,8 @@ public sealed class SerializerTests(ServerFixture fixture)
         var profile = new ProfileState { Name = "Ada", Age = 36, Tags = ["math", "engines"], Home = new Address { City = "London" }, Scores = { ["x"] = 1.5 } };
         await zk.WriteAsync(id, profile, null);
 
-        var raw = (await fixture.Raw.GetDataAsync(zk.PathFor(id, "state"))).Data;
+        // The format mark, then the JSON: zkCli shows "json" on a line of its own above it.
+        var raw = Marks.After(Marks.Json, (await fixture.Raw.GetDataAsync(zk.PathFor(id, "state"))).Data);
         var text = Encoding.UTF8.GetString(raw);
         using var json = JsonDocument.Parse(raw);
         Assert.Equal("Ada", json.RootElement.GetProperty("Name").GetString());
@@ -79,12 +80,12 @@ public sealed class SerializerTests(ServerFixture fixture)
 
         var id = Ids.Unique();
         await zk.WriteAsync(id, new TestState { Value = 5, Text = "marked" }, null, "m");
-        Assert.True((await fixture.Raw.GetDataAsync(zk.PathFor(id, "m"))).Data.AsSpan().StartsWith(MarkingSerializer.Marker));
+        Assert.True(Marks.After(Marks.Custom, (await fixture.Raw.GetDataAsync(zk.PathFor(id, "m"))).Data).AsSpan().StartsWith(MarkingSerializer.Marker));
         Assert.Equal(5, (await zk.ReadAsync<TestState>(id, "m")).State.Value);
         Assert.Equal(2, marking.Calls);
 
         await plain.WriteAsync(id, new TestState { Value = 6 }, null, "p");
-        Assert.Equal((byte)'{', (await fixture.Raw.GetDataAsync(plain.PathFor(id, "p"))).Data[0]);
+        Assert.Equal((byte)'{', Marks.After(Marks.Json, (await fixture.Raw.GetDataAsync(plain.PathFor(id, "p"))).Data)[0]);
         Assert.Equal(2, marking.Calls);
     }
 
@@ -142,7 +143,7 @@ public sealed class SerializerTests(ServerFixture fixture)
         var ex = await ReadRefusedAsync(NullData[content]);
         Assert.Contains("deserializes to null", ex.Message);
         Assert.Contains("write a valid state to it, or delete it", ex.Message);
-        Assert.Contains(content.StartsWith("gzip", StringComparison.Ordinal) ? "bytes, GZip)" : $"({NullData[content].Length} bytes)", ex.Message);
+        Assert.Contains(content.StartsWith("gzip", StringComparison.Ordinal) ? "bytes, unmarked (written before format marking), GZip, stored ETag" : $"({NullData[content].Length} bytes, unmarked (written before format marking), stored ETag", ex.Message);
     }
 
     /// <summary>
@@ -162,8 +163,7 @@ public sealed class SerializerTests(ServerFixture fixture)
         var state = new GrainState<TestState> { State = new TestState { Value = 77 }, ETag = etag, RecordExists = true };
         var ex = await Assert.ThrowsAsync<ZooKeeperStorageException>(() => zk.GrainStorage.ReadStateAsync("state", id, state));
         Assert.Contains(path, ex.Message);
-        Assert.Contains($"'{zk.Name}'", ex.Message);
-        Assert.Contains(id.ToString(), ex.Message);
+        StorageMessage.Parse(ex.Message).For(zk, id, etag, "ReadStateAsync");
         Assert.Contains(typeof(TestState).FullName!, ex.Message);
         Assert.Contains("untouched", ex.Message);
         Assert.Equal(77, state.State.Value);
@@ -196,7 +196,8 @@ public sealed class SerializerTests(ServerFixture fixture)
             Assert.Contains(id.ToString(), ex.Message);
         }
 
-        Assert.Contains($"ETag '{etag}'", second.Message);
+        StorageMessage.Parse(second.Message).For(zk, id, etag, "WriteStateAsync");
+        StorageMessage.Parse(first.Message).For(zk, id, null, "WriteStateAsync");
         var after = await fixture.Raw.GetDataAsync(path);
         Assert.Equal(before.Stat, after.Stat);
         Assert.Equal(4, (await zk.ReadAsync<TestState>(id)).State.Value);

@@ -7,12 +7,16 @@ namespace Orleans.ZooKeeper.Testing;
 public sealed class LogCapture : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _entries = new();
+    private readonly ConcurrentQueue<LogRecord> _records = new();
 
     /// <summary>The entries so far, live (each line is "{level} {category}: {message} [{key=value | ...}] {exception}").</summary>
     public IReadOnlyCollection<string> Entries => _entries;
 
     /// <summary>A snapshot of the entries so far.</summary>
     public List<string> Lines => [.. _entries];
+
+    /// <summary>Every entry with its level, event, category and structured values.</summary>
+    public IReadOnlyCollection<LogRecord> Records => _records;
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -29,8 +33,20 @@ public sealed class LogCapture : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" | ", pairs.Select(p => $"{p.Key}={p.Value}")) : string.Empty;
-            owner._entries.Enqueue($"{logLevel} {category}: {formatter(state, exception)} [{values}] {exception}");
+            var pairs = state is IEnumerable<KeyValuePair<string, object?>> list ? list.ToArray() : [];
+            var values = string.Join(" | ", pairs.Select(p => $"{p.Key}={p.Value}"));
+            var message = formatter(state, exception);
+            owner._entries.Enqueue($"{logLevel} {category}: {message} [{values}] {exception}");
+            owner._records.Enqueue(new LogRecord(logLevel, eventId, category, message, pairs.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value), exception));
         }
     }
 }
+
+/// <summary>One captured log entry.</summary>
+/// <param name="Level">Its level.</param>
+/// <param name="EventId">Its event.</param>
+/// <param name="Category">The logger's category.</param>
+/// <param name="Message">The formatted message.</param>
+/// <param name="Values">The structured values by name (the template under <c>{OriginalFormat}</c>).</param>
+/// <param name="Exception">The exception, if any.</param>
+public sealed record LogRecord(LogLevel Level, EventId EventId, string Category, string Message, IReadOnlyDictionary<string, object?> Values, Exception? Exception);

@@ -19,6 +19,7 @@ public sealed class ResolutionTests
     private const string CfgTimeout = "configuration key 'zookeeper:session_timeout'";
     private const string CfgConnectTimeout = "configuration key 'zookeeper:connect_timeout'";
     private const string CfgTls = "configuration key 'zookeeper:tls'";
+    private const string CfgAsabTimeout = "configuration key 'zookeeper:timeout'";
     private const string DefaultPathSource = "the default path '/orleans'";
     private const string Three = "zookeeper-1:2181,zookeeper-2:2181,zookeeper-3:2181";
     private const string FullUrl = "zookeeper://zookeeper-1:2181,zookeeper-2:2181,zookeeper-3:2181/etc/configs/file1";
@@ -187,6 +188,64 @@ public sealed class ResolutionTests
         Ok("session timeout as a TimeSpan", null, Z(("servers", "zk:1"), ("session_timeout", "00:01:30")), E(null),
             "zk:1", CfgServers, "/orleans", DefaultPathSource, TimeSpan.FromSeconds(90)),
 
+        // ---- Valid: asab's `timeout` key and duration syntax (kazoo's session timeout, default 10s) ----
+        Ok("asab timeout with a seconds unit", null, Z(("servers", "zk:1"), ("timeout", "10s")), E(null),
+            "zk:1", CfgServers, "/orleans", DefaultPathSource, TimeSpan.FromSeconds(10)),
+        Ok("asab timeout in milliseconds", null, Z(("servers", "zk:1"), ("timeout", "1500ms")), E(null),
+            "zk:1", CfgServers, "/orleans", DefaultPathSource, TimeSpan.FromMilliseconds(1500)),
+        Ok("asab timeout in fractional minutes", null, Z(("servers", "zk:1"), ("timeout", "1.5m")), E(null),
+            "zk:1", CfgServers, "/orleans", DefaultPathSource, TimeSpan.FromSeconds(90)),
+        Ok("asab timeout with a space before the unit", null, Z(("servers", "zk:1"), ("timeout", "20 s")), E(null),
+            "zk:1", CfgServers, "/orleans", DefaultPathSource, TimeSpan.FromSeconds(20)),
+        Ok("asab timeout as plain seconds", null, Z(("servers", "zk:1"), ("timeout", "7")), E(null),
+            "zk:1", CfgServers, "/orleans", DefaultPathSource, TimeSpan.FromSeconds(7)),
+        Ok("asab timeout in hours", null, Z(("servers", "zk:1"), ("timeout", "1h")), E(null),
+            "zk:1", CfgServers, "/orleans", DefaultPathSource, TimeSpan.FromHours(1)),
+        Ok("session_timeout in asab's duration syntax", null, Z(("servers", "zk:1"), ("session_timeout", "20s")), E(null),
+            "zk:1", CfgServers, "/orleans", DefaultPathSource, TimeSpan.FromSeconds(20)),
+        Ok("timeout and session_timeout naming the same duration", null, Z(("servers", "zk:1"), ("timeout", "10s"), ("session_timeout", "00:00:10")), E(null),
+            "zk:1", CfgServers, "/orleans", DefaultPathSource, TimeSpan.FromSeconds(10)),
+        OkConnectTimeout("connect timeout with a unit", "2s", TimeSpan.FromSeconds(2)),
+        OkConnectTimeout("connect timeout in milliseconds", "250ms", TimeSpan.FromMilliseconds(250)),
+
+        // ---- Valid: a container's own section falls back to [zookeeper] for servers and path (as asab does) ----
+        Ok("named section without servers takes [zookeeper] servers before the environment", null,
+            new() { ["zookeeper:servers"] = "main:1", ["zookeeper:path"] = "/main", ["archive:path"] = "/arch" }, E("env:1"),
+            "main:1", CfgServers, "/arch", "configuration key 'archive:path'", section: "archive"),
+        Ok("named section without path takes [zookeeper] path", null,
+            new() { ["zookeeper:path"] = "myfolder", ["archive:servers"] = "a:1" }, E(null),
+            "a:1", "configuration key 'archive:servers'", "/myfolder", CfgPath, section: "archive"),
+        Ok("named section: a relative URL joins [zookeeper] path", "zookeeper:./x",
+            new() { ["zookeeper:path"] = "myfolder", ["archive:servers"] = "a:1" }, E(null),
+            "a:1", "configuration key 'archive:servers'", "/myfolder/x", U("zookeeper:./x") + " relative to " + CfgPath, section: "archive"),
+        Ok("named section with empty servers and path falls back to [zookeeper] for both", null,
+            new() { ["zookeeper:servers"] = "main:1,main:2", ["zookeeper:path"] = "/main", ["archive:servers"] = "", ["archive:path"] = "" }, E("env:1"),
+            "main:1,main:2", CfgServers, "/main", CfgPath, section: "archive"),
+        Ok("named section: the environment when neither section names servers", null,
+            new() { ["zookeeper:path"] = "/main", ["archive:path"] = "/arch" }, E("env:1"),
+            "env:1", Env, "/arch", "configuration key 'archive:path'", section: "archive"),
+        Ok("named section takes no timeout from [zookeeper]", null,
+            new() { ["zookeeper:timeout"] = "30s", ["archive:servers"] = "a:1" }, E(null),
+            "a:1", "configuration key 'archive:servers'", "/orleans", DefaultPathSource, TimeSpan.FromSeconds(10), section: "archive"),
+        Ok("[zookeeper] servers are not read when the named section has its own", null,
+            new() { ["zookeeper:servers"] = "bad:0", ["archive:servers"] = "a:1", ["archive:path"] = "/a" }, E(null),
+            "a:1", "configuration key 'archive:servers'", "/a", "configuration key 'archive:path'", section: "archive"),
+        Ok("the URL's servers win over both sections", "zookeeper://u:1",
+            new() { ["zookeeper:servers"] = "main:1", ["archive:path"] = "/a" }, E(null),
+            "u:1", U("zookeeper://u:1"), "/a", "configuration key 'archive:path'", section: "archive"),
+
+        // ---- Valid: more URL and path shapes a user would try ----
+        Ok("URL path with ':' and '@' (znode names allow them)", "zookeeper://zk:1/a:b@c", null, E(null),
+            "zk:1", U("zookeeper://zk:1/a:b@c"), "/a:b@c", U("zookeeper://zk:1/a:b@c")),
+        Ok("non-ASCII URL path", "zookeeper://zk:1/dir/日本", null, E(null),
+            "zk:1", U("zookeeper://zk:1/dir/日本"), "/dir/日本", U("zookeeper://zk:1/dir/日本")),
+        Ok("URL path component ending in a dot", "zookeeper://zk:1/a./b..", null, E(null),
+            "zk:1", U("zookeeper://zk:1/a./b.."), "/a./b..", U("zookeeper://zk:1/a./b..")),
+        Ok("upper-case host names are kept", "zookeeper://ZK-1.Example:2181/x", null, E(null),
+            "ZK-1.Example:2181", U("zookeeper://ZK-1.Example:2181/x"), "/x", U("zookeeper://ZK-1.Example:2181/x")),
+        Ok("IPv6 with zone in the URL, as in the section", "zookeeper://[fe80::1%eth0]:2181/x", null, E(null),
+            "[fe80::1%eth0]:2181", U("zookeeper://[fe80::1%eth0]:2181/x"), "/x", U("zookeeper://[fe80::1%eth0]:2181/x")),
+
         // ---- Valid: connect timeout (independent of the session timeout) ----
         OkConnectTimeout("connect timeout in seconds with a fraction", "1.5", TimeSpan.FromSeconds(1.5)),
         OkConnectTimeout("connect timeout as a TimeSpan", "00:00:03", TimeSpan.FromSeconds(3)),
@@ -252,6 +311,48 @@ public sealed class ResolutionTests
         Fail("relative path with //", "zookeeper:.//x", Z(("servers", "zk:1")), E(null), U("zookeeper:.//x"), ".//x", "'//'"),
         Fail("relative path with trailing slash", "zookeeper:./x/", Z(("servers", "zk:1")), E(null), U("zookeeper:./x/"), "./x/", "must not end with '/'"),
 
+        // ---- Invalid: more URL and path shapes a user would try ----
+        Fail("port with a sign", "zookeeper://zk:+2181/x", null, E(null), U("zookeeper://zk:+2181/x"), "zk:+2181", "invalid port '+2181'"),
+        Fail("empty port", "zookeeper://zk:/x", null, E(null), U("zookeeper://zk:/x"), "zk:", "invalid port ''"),
+        Fail("two ports", "zookeeper://zk:1:2/x", null, E(null), U("zookeeper://zk:1:2/x"), "zk:1:2", "brackets"),
+        Fail("four slashes", "zookeeper:////x", Z(("servers", "zk:1")), E(null), U("zookeeper:////x"), "//x", "'//'"),
+        Fail("a lone dot after the scheme", "zookeeper:.", Z(("servers", "zk:1")), E(null), U("zookeeper:."), ".", "must start with './'"),
+        Fail("relative URL ending in '..'", "zookeeper:./a/..", Z(("servers", "zk:1")), E(null), U("zookeeper:./a/.."), "./a/..", "'..' is not allowed"),
+        Fail("backslash in a host", "zookeeper://zk\\1:2181/x", null, E(null), U("zookeeper://zk\\1:2181/x"), "zk\\1:2181", "invalid host name"),
+        Fail("another scheme that looks close", "zk://zk:2181/x", null, E(null), U("zk://zk:2181/x"), "zk:", "wrong scheme"),
+        Fail("URL path in ZooKeeper's reserved /zookeeper", "zookeeper://zk:1/zookeeper/x", null, E(null), U("zookeeper://zk:1/zookeeper/x"), "/zookeeper/x", "reserved"),
+        Fail("section path /zookeeper", null, Z(("servers", "zk:1"), ("path", "zookeeper")), E(null), CfgPath, "zookeeper", "reserved"),
+        Fail("relative URL into /zookeeper", "zookeeper:./zookeeper/quota", Z(("servers", "zk:1"), ("path", "/")), E(null), U("zookeeper:./zookeeper/quota"), "./zookeeper/quota", "reserved"),
+        Fail("section path '.'", null, Z(("servers", "zk:1"), ("path", ".")), E(null), CfgPath, ".", "'.' is not allowed"),
+
+        // ---- Invalid: asab's timeout ----
+        new Case
+        {
+            Name = "timeout and session_timeout naming different durations", Url = null, Config = Z(("servers", "zk:1"), ("timeout", "10s"), ("session_timeout", "20")), Environment = E(null),
+            ErrorOrigin = $"{CfgTimeout}, {CfgAsabTimeout}", OriginInMessage = false,
+            ErrorFragments = ["key 'zookeeper:session_timeout' (20 s)", CfgAsabTimeout + " (10 s)", "set one of them"],
+        },
+        Fail("asab timeout with an unknown unit", null, Z(("servers", "zk:1"), ("timeout", "10x")), E(null), CfgAsabTimeout, "10x", "neither a number of seconds", "as asab writes it"),
+        Fail("asab timeout of a month is too large", null, Z(("servers", "zk:1"), ("timeout", "1M")), E(null), CfgAsabTimeout, "1M", "too large"),
+        Fail("asab timeout negative with a unit", null, Z(("servers", "zk:1"), ("timeout", "-5s")), E(null), CfgAsabTimeout, "-5s", "positive"),
+        Fail("asab timeout of zero milliseconds", null, Z(("servers", "zk:1"), ("timeout", "0ms")), E(null), CfgAsabTimeout, "0ms", "positive"),
+        Fail("asab timeout with only a unit", null, Z(("servers", "zk:1"), ("timeout", "s")), E(null), CfgAsabTimeout, "s", "neither a number of seconds"),
+
+        // ---- Invalid: the [zookeeper] fallback of a named section ----
+        new Case
+        {
+            Name = "bad [zookeeper] servers are reported when a named section falls back to them", Url = null, Section = "archive",
+            Config = new() { ["zookeeper:servers"] = "a:0", ["archive:path"] = "/a" }, Environment = E("env:1"),
+            ErrorOrigin = CfgServers, ErrorValue = "a:0", ErrorFragments = ["invalid port '0'"],
+        },
+        new Case
+        {
+            Name = "no servers in a named section, in [zookeeper] or the environment", Url = null, Section = "archive",
+            Config = new() { ["archive:path"] = "/a" }, Environment = E(null),
+            ErrorOrigin = $"URL, configuration key 'archive:servers', {CfgServers}, {Env}", OriginInMessage = false,
+            ErrorFragments = ["neither configuration key 'archive:servers' nor configuration key 'zookeeper:servers' is set", Env + " is not set"],
+        },
+
         // ---- Invalid: servers missing everywhere ----
         new Case
         {
@@ -288,14 +389,12 @@ public sealed class ResolutionTests
         Fail("section path with control character", null, Z(("servers", "zk:1"), ("path", "/a\u0002")), E(null), CfgPath, "/a\u0002", "'/a\\u0002'", "U+0002"),
         Fail("section path with trailing whitespace", null, Z(("servers", "zk:1"), ("path", "/app ")), E(null), CfgPath, "/app ", "leading or trailing whitespace"),
         Fail("session timeout not a number", null, Z(("servers", "zk:1"), ("session_timeout", "abc")), E(null), CfgTimeout, "abc", "neither a number of seconds"),
-        Fail("session timeout with unit", null, Z(("servers", "zk:1"), ("session_timeout", "10s")), E(null), CfgTimeout, "10s", "neither a number of seconds"),
         Fail("session timeout zero", null, Z(("servers", "zk:1"), ("session_timeout", "0")), E(null), CfgTimeout, "0", "positive"),
         Fail("session timeout negative", null, Z(("servers", "zk:1"), ("session_timeout", "-5")), E(null), CfgTimeout, "-5", "positive"),
         Fail("session timeout negative TimeSpan", null, Z(("servers", "zk:1"), ("session_timeout", "-00:00:05")), E(null), CfgTimeout, "-00:00:05", "positive"),
         Fail("session timeout NaN", null, Z(("servers", "zk:1"), ("session_timeout", "NaN")), E(null), CfgTimeout, "NaN", "positive"),
         Fail("session timeout too large", null, Z(("servers", "zk:1"), ("session_timeout", "1e12")), E(null), CfgTimeout, "1e12", "too large"),
         Fail("connect timeout not a number", null, Z(("servers", "zk:1"), ("connect_timeout", "abc")), E(null), CfgConnectTimeout, "abc", "The connect timeout 'abc'", "neither a number of seconds"),
-        Fail("connect timeout with unit", null, Z(("servers", "zk:1"), ("connect_timeout", "2s")), E(null), CfgConnectTimeout, "2s", "neither a number of seconds"),
         Fail("connect timeout zero", null, Z(("servers", "zk:1"), ("connect_timeout", "0")), E(null), CfgConnectTimeout, "0", "positive"),
         Fail("connect timeout negative", null, Z(("servers", "zk:1"), ("connect_timeout", "-1")), E(null), CfgConnectTimeout, "-1", "positive"),
         Fail("connect timeout negative TimeSpan", null, Z(("servers", "zk:1"), ("connect_timeout", "-00:00:01")), E(null), CfgConnectTimeout, "-00:00:01", "positive"),

@@ -341,6 +341,11 @@ internal static class StorageBenchmark
 
         foreach (var child in (await raw.GetChildrenAsync(path)).Order(StringComparer.Ordinal))
         {
+            if (child == "layout.v2") // the provider's layout marker, not a state
+            {
+                continue;
+            }
+
             if (await FirstStateNodeAsync(raw, ZooKeeperPath.Combine(path, child)) is { } found)
             {
                 return found;

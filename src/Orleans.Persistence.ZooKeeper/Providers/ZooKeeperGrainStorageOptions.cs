@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Orleans.Runtime;
 using Orleans.Storage;
 using Orleans.ZooKeeper.Client;
 
@@ -27,9 +28,35 @@ public sealed class ZooKeeperGrainStorageOptions : ZooKeeperProviderContainerOpt
 
     /// <summary>
     /// The serializer. Default: one registered as a keyed <see cref="IGrainStorageSerializer"/> under the provider's
-    /// name, else plain System.Text.Json without type names (readable with zkCli).
+    /// name, else <c>ZooKeeperJsonGrainStorageSerializer</c> (plain System.Text.Json without type names, readable with
+    /// zkCli). Stored data is marked with the format that wrote it, so a changed setting never misreads older data.
     /// </summary>
     public IGrainStorageSerializer GrainStorageSerializer { get; set; } = null!;
+
+    /// <summary>
+    /// Chooses a state's node: given the state name and the grain id, the node's path relative to the provider's root
+    /// <c>{container path}/{ServiceId}</c> (no leading '/'; several segments allowed; missing nodes above it are
+    /// created as container nodes). Null (the default): <c>{grain type}/{grain key}.{state name}</c>, each part
+    /// encoded reversibly. Paths must not nest (a state's node is never below another state's), and the version-1
+    /// layout is not read when this is set.
+    /// </summary>
+    public Func<string, GrainId, string>? GetStorageKey { get; set; }
+
+    /// <summary>
+    /// Lets states expire: each state node (and its incarnation guard) is a TTL node that ZooKeeper deletes once
+    /// this long has passed since the state was last written (reads do not extend it). Needs servers started with
+    /// <c>-Dzookeeper.extendedTypesEnabled=true</c>; otherwise the provider fails to start with a message saying so.
+    /// Null (the default): states never expire.
+    /// </summary>
+    public TimeSpan? StateExpiry { get; set; }
+
+    /// <summary>
+    /// Read states written in version 1's node layout (<c>{grain type}/{grain key}/{state name}</c>) too, with one
+    /// round trip (a multiRead of both nodes), and move each to the current layout at its next write. Null (the
+    /// default): decided at startup — off when the provider's root is new or carries the layout marker node
+    /// (<c>layout.v2</c>), on when it holds data from before.
+    /// </summary>
+    public bool? ReadLegacyLayout { get; set; }
 
     /// <summary>The silo lifecycle stage at which the provider starts.</summary>
     public int InitStage { get; set; } = ServiceLifecycleStage.ApplicationServices;

@@ -14,6 +14,9 @@ namespace Orleans.Persistence.ZooKeeper;
 /// </summary>
 internal sealed class ZooKeeperGrainStorageOptionsValidator(ZooKeeperGrainStorageOptions options, string name, IServiceProvider services, IServiceCollection? registrations) : IConfigurationValidator
 {
+    /// <summary>The longest TTL ZooKeeper accepts (2^40 - 1 ms, about 34 years).</summary>
+    private const long MaxTtlMilliseconds = (1L << 40) - 1;
+
     public void ValidateConfiguration()
     {
         var prefix = Prefix(name);
@@ -22,6 +25,11 @@ internal sealed class ZooKeeperGrainStorageOptionsValidator(ZooKeeperGrainStorag
         if (options.MaxStateSize is <= 0)
         {
             throw new OrleansConfigurationException(prefix + $"{nameof(options.MaxStateSize)} must be positive (got {options.MaxStateSize}).");
+        }
+
+        if (options.StateExpiry is { } expiry && (expiry < TimeSpan.FromMilliseconds(1) || expiry.TotalMilliseconds > MaxTtlMilliseconds))
+        {
+            throw new OrleansConfigurationException(prefix + $"{nameof(options.StateExpiry)} must be from 1 ms to {MaxTtlMilliseconds} ms (got {expiry}).");
         }
 
         if (UnknownContainerError(name, options, services) is { } containerError)

@@ -1,7 +1,7 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 using Orleans.ZooKeeper;
 using Orleans.ZooKeeper.Client;
@@ -9,12 +9,11 @@ using Orleans.ZooKeeper.Client;
 namespace Orleans.Persistence.ZooKeeper;
 
 /// <summary>
-/// Grain storage that keeps each grain state as one znode:
-/// <c>{container path}/{ServiceId}/{grain type}/{grain key}/{state name}</c> (each segment encoded by
-/// <see cref="ZNodeNames"/>). The ETag is <c>{czxid:x}-{version}</c>: the node's creation zxid tells incarnations
-/// apart, because a node's version restarts at 0 when it is deleted and created again. Every conditional write checks,
-/// in one transaction, the node's version and the existence of a child named after the czxid ("incarnation guard"),
-/// so an ETag taken before a delete can never match a re-created node.
+/// Grain storage that keeps each grain state as one znode (see <see cref="StateLayout"/>) with an incarnation guard
+/// child. The ETag is <c>{czxid:x}-{version}</c> (see <see cref="StateETag"/>). Every conditional write checks, in one
+/// transaction, the node's version and the existence of the child named after its creation zxid, so an ETag taken
+/// before a delete can never match a re-created node. Stored data carries the format that wrote it (see
+/// <see cref="StateCodec"/>).
 /// </summary>
 internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
@@ -24,11 +23,23 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
     private readonly Func<ZooKeeperContainer> _containerFactory;
     private readonly bool _ownsContainer;
     private readonly ILogger _logger;
+    private readonly StateCodec _codec;
+    private readonly IActivatorProvider? _activators;
     private ZooKeeperContainer? _container;
-    private string _root = string.Empty;
+    private StateLayout _layout = new("/", null);
     private IReadOnlyList<Acl> _acl = Acls.OpenUnsafe;
+    private bool _legacyReads;
 
-    public ZooKeeperGrainStorage(string name, string serviceId, ZooKeeperGrainStorageOptions options, Func<ZooKeeperContainer> containerFactory, bool ownsContainer, ILogger logger)
+    public ZooKeeperGrainStorage(
+        string name,
+        string serviceId,
+        ZooKeeperGrainStorageOptions options,
+        Func<ZooKeeperContainer> containerFactory,
+        bool ownsContainer,
+        ILogger logger,
+        IServiceProvider? services = null,
+        IGrainStorageSerializer? siloSerializer = null,
+        IActivatorProvider? activators = null)
     {
         _name = name;
         _serviceId = serviceId;
@@ -36,10 +47,15 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
         _containerFactory = containerFactory;
         _ownsContainer = ownsContainer;
         _logger = logger;
+        _activators = activators;
+        _codec = new StateCodec(options, siloSerializer, services);
     }
 
     /// <summary>The znode all states live under: {container path}/{ServiceId}.</summary>
-    public string Root => _root;
+    public string Root => _layout.Root;
+
+    /// <summary>Whether reads also look at the version-1 layout (decided at startup).</summary>
+    internal bool ReadsLegacyLayout => _legacyReads;
 
     /// <summary>The container once the provider has started, else null.</summary>
     internal ZooKeeperContainer? StartedContainer => _container;
@@ -49,7 +65,10 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
     public void Participate(ISiloLifecycle lifecycle)
         => lifecycle.Subscribe(OptionFormattingUtilities.Name<ZooKeeperGrainStorage>(_name), _options.InitStage, InitAsync, CloseAsync);
 
-    /// <summary>Starts the provider (connects its own container when it has one).</summary>
+    /// <summary>
+    /// Starts the provider: connects its own container when it has one, ensures the root, decides whether reads look
+    /// at the version-1 layout too, and checks that the servers support TTL nodes when states expire.
+    /// </summary>
     public async Task InitAsync(CancellationToken cancellationToken)
     {
         var container = _containerFactory();
@@ -58,236 +77,265 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
             await container.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _container = container;
+        var client = container.Client;
         _acl = container.NodeAcl;
-        _root = ZooKeeperPath.Combine(container.BasePath, ZNodeNames.Encode(_serviceId));
-        StorageLog.Started(_logger, _name, _root, container.Name);
+        _layout = new StateLayout(ZooKeeperPath.Combine(container.BasePath, ZNodeNames.Encode(_serviceId)), _options.GetStorageKey);
+        await client.EnsurePathAsync(_layout.Root, _acl, cancellationToken).ConfigureAwait(false);
+        _legacyReads = _options.ReadLegacyLayout ?? (!_layout.IsCustom && await HoldsLegacyDataAsync(client, cancellationToken).ConfigureAwait(false));
+        if (_options.StateExpiry is { } expiry)
+        {
+            await CheckTtlSupportAsync(client, expiry, cancellationToken).ConfigureAwait(false);
+        }
+
+        _container = container;
+        StorageLog.Started(_logger, _name, _layout.Root, container.Name, _legacyReads, _options.StateExpiry?.ToString() ?? "none");
+    }
+
+    /// <summary>
+    /// True when the root holds grain type nodes but no layout marker (data from version 1 may be there); a root
+    /// without any is marked, so nothing below it is ever looked for in the old layout.
+    /// </summary>
+    private async Task<bool> HoldsLegacyDataAsync(ZooKeeperClient client, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> children;
+        try
+        {
+            children = await client.GetChildrenAsync(_layout.Root, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NoAuthException ex)
+        {
+            // Not allowed to look (e.g. other credentials than the ones the nodes were made with): reads will say so;
+            // until then assume data from before may be there.
+            StorageLog.LayoutUnknown(_logger, ex, _name, _layout.Root);
+            return true;
+        }
+
+        if (children.Contains(StateLayout.MarkerName, StringComparer.Ordinal))
+        {
+            return false;
+        }
+
+        // Grain type nodes have encoded names; anything else (e.g. membership rows when ServiceId == ClusterId) is not ours.
+        if (children.Any(ZNodeNames.IsEncoded))
+        {
+            return true;
+        }
+
+        try
+        {
+            await client.CreateAsync(_layout.MarkerPath, "2"u8.ToArray(), CreateMode.Persistent, _acl, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NodeExistsException)
+        {
+        }
+
+        return false;
+    }
+
+    /// <summary>Creates and deletes a TTL node: a server without extended types refuses it, and the silo does not start.</summary>
+    private async Task CheckTtlSupportAsync(ZooKeeperClient client, TimeSpan expiry, CancellationToken cancellationToken)
+    {
+        var probe = ZooKeeperPath.Combine(_layout.Root, "ttl-probe." + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await client.CreateAsync(probe, default, CreateMode.PersistentWithTtl, _acl, expiry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ZooKeeperException ex) when (ex.Code is Orleans.ZooKeeper.Client.ErrorCode.Unimplemented or Orleans.ZooKeeper.Client.ErrorCode.BadArguments)
+        {
+            throw new ZooKeeperStorageException(
+                $"ZooKeeper grain storage '{_name}' (ServiceId={_serviceId}): {nameof(ZooKeeperGrainStorageOptions.StateExpiry)} is {expiry}, which needs TTL nodes, " +
+                $"and the ZooKeeper server refused to create one ({ex.Code}). TTL nodes are off unless every server runs with -Dzookeeper.extendedTypesEnabled=true " +
+                "(e.g. in SERVER_JVMFLAGS); enable it, or leave StateExpiry unset.",
+                ex);
+        }
+
+        await client.DeleteAsync(probe, -1, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task CloseAsync(CancellationToken cancellationToken)
     {
         if (_ownsContainer && _container is not null)
         {
+            await _container.StopAsync(cancellationToken).ConfigureAwait(false);
             await _container.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>The znode of a grain's state.</summary>
+    /// <summary>The znode of a grain's state (the current layout, or the node <c>GetStorageKey</c> chooses).</summary>
     public string PathFor(GrainId grainId, string stateName)
-        => $"{_root}/{ZNodeNames.Encode(grainId.Type.ToString()!)}/{ZNodeNames.Encode(grainId.Key.ToString()!)}/{ZNodeNames.Encode(stateName)}";
-
-    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var path = PathFor(grainId, stateName);
-        var client = Connected(stateName, grainId, grainState.ETag, "read");
-        DataResult result;
+        var path = _layout.PathFor(stateName, grainId, out var error);
+        return error is null ? path : throw new ArgumentException(error);
+    }
+
+    /// <summary>The znode a grain's state had in the version-1 layout.</summary>
+    internal string LegacyPathFor(GrainId grainId, string stateName) => _layout.LegacyPathFor(stateName, grainId);
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        => ReadStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    {
+        var call = Begin(StorageOperation.Read, stateName, grainId, grainState, cancellationToken);
+        var outcome = StorageTelemetry.Outcomes.Error;
+        Exception? error = null;
         try
         {
-            result = await client.GetDataAsync(path).ConfigureAwait(false);
-        }
-        catch (NoNodeException)
-        {
-            ResetState(grainState, null);
-            return;
-        }
-        catch (ZooKeeperException ex)
-        {
-            throw Failure("read", stateName, grainId, grainState.ETag, path, ex);
-        }
+            var client = Connected(call);
+            StoredNode? found;
+            if (_legacyReads)
+            {
+                found = await ReadBothLayoutsAsync(client, call).ConfigureAwait(false);
+            }
+            else
+            {
+                // The common case in this method's own frame: one getData.
+                try
+                {
+                    var result = await client.GetDataAsync(call.Path, null, cancellationToken).ConfigureAwait(false);
+                    found = new StoredNode(result.Data, result.Stat, Legacy: false);
+                }
+                catch (NoNodeException)
+                {
+                    found = null;
+                }
+                catch (ZooKeeperException ex)
+                {
+                    throw Failure(call, call.Path, ex);
+                }
+            }
 
-        var etag = ETag(result.Stat);
-        if (result.Data.Length == 0)
+            if (found is not { } node || node.Data.Length == 0)
+            {
+                // No node, or one cleared with DeleteStateOnClear off (its version keeps counting): no record.
+                ResetState(grainState, found is { } cleared ? StateETag.Format(cleared.Stat, cleared.Legacy) : null);
+                outcome = StorageTelemetry.Outcomes.NotFound;
+                StorageLog.NotFound(_logger, _serviceId, _name, grainId.Type, grainId, grainState.ETag, stateName, call.Path);
+                return;
+            }
+
+            var etag = StateETag.Format(node.Stat, node.Legacy);
+            grainState.State = Deserialize<T>(node.Data, call, etag, node.Legacy ? LegacyPathFor(grainId, stateName) : call.Path);
+            grainState.ETag = etag;
+            grainState.RecordExists = true;
+            outcome = StorageTelemetry.Outcomes.Ok;
+            StorageTelemetry.RecordSize(StorageOperation.Read, _name, node.Data.Length);
+            StorageLog.Read(_logger, _serviceId, _name, grainId.Type, grainId, etag, stateName, call.Path);
+        }
+        catch (Exception ex)
         {
-            // Cleared with DeleteStateOnClear off: the node stays (its version keeps counting) but holds no record.
+            error = ex;
+            throw;
+        }
+        finally
+        {
+            StorageTelemetry.Complete(call.Activity, call.Start, StorageOperation.Read, _name, outcome, error);
+        }
+    }
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        => WriteStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    {
+        var call = Begin(StorageOperation.Write, stateName, grainId, grainState, cancellationToken);
+        var outcome = StorageTelemetry.Outcomes.Error;
+        Exception? error = null;
+        try
+        {
+            using var encoded = Encode(grainState.State, call);
+            var client = Connected(call);
+            Stat stat;
+            if (call.ETag is not null && StateETag.TryParse(call.ETag, out var czxid, out var version, out var legacy) && !legacy)
+            {
+                // The common case in this method's own frame: one guarded transaction; failures go the long way.
+                var ops = UpdateOps(call.Paths.GuardPath(czxid), call.Path, encoded.Data, version);
+                IReadOnlyList<OpResult> results;
+                try
+                {
+                    results = await client.MultiAsync(ops, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ZooKeeperException ex)
+                {
+                    await RepairOrThrowAsync(client, call, call.Path, czxid, ex, 0).ConfigureAwait(false);
+                    results = await GuardedAsync(client, call, call.Path, czxid, ops, firstAttempt: 1).ConfigureAwait(false);
+                }
+
+                stat = ((SetDataOpResult)results[1]).Stat;
+            }
+            else
+            {
+                stat = await WriteNodeAsync(client, call, encoded.Data).ConfigureAwait(false);
+            }
+
+            grainState.ETag = StateETag.Format(stat);
+            grainState.RecordExists = true;
+            outcome = StorageTelemetry.Outcomes.Ok;
+            StorageTelemetry.RecordSize(StorageOperation.Write, _name, encoded.Data.Length);
+            StorageLog.Wrote(_logger, _serviceId, _name, grainId.Type, grainId, grainState.ETag, stateName, call.Path);
+        }
+        catch (Exception ex)
+        {
+            (error, outcome) = (ex, Outcome(ex));
+            throw;
+        }
+        finally
+        {
+            StorageTelemetry.Complete(call.Activity, call.Start, StorageOperation.Write, _name, outcome, error);
+        }
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+        => ClearStateAsync(stateName, grainId, grainState, CancellationToken.None);
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
+    {
+        var call = Begin(StorageOperation.Clear, stateName, grainId, grainState, cancellationToken);
+        var outcome = StorageTelemetry.Outcomes.Error;
+        Exception? error = null;
+        try
+        {
+            var etag = await ClearNodeAsync(Connected(call), call).ConfigureAwait(false);
             ResetState(grainState, etag);
-            return;
+            outcome = StorageTelemetry.Outcomes.Ok;
+            StorageLog.Cleared(_logger, _serviceId, _name, grainId.Type, grainId, etag, stateName, call.Path);
         }
-
-        grainState.State = Deserialize<T>(result.Data, stateName, grainId, etag, path);
-        grainState.ETag = etag;
-        grainState.RecordExists = true;
+        catch (Exception ex)
+        {
+            (error, outcome) = (ex, Outcome(ex));
+            throw;
+        }
+        finally
+        {
+            StorageTelemetry.Complete(call.Activity, call.Start, StorageOperation.Clear, _name, outcome, error);
+        }
     }
 
-    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    private static string Outcome(Exception ex) => ex is InconsistentStateException ? StorageTelemetry.Outcomes.Conflict : StorageTelemetry.Outcomes.Error;
+
+    /// <summary>The call's context: its node (a bad <c>GetStorageKey</c> result fails here) and, when anyone listens, its timing and span.</summary>
+    private StorageCall Begin<T>(StorageOperation operation, string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
-        var path = PathFor(grainId, stateName);
-        var data = Serialize(grainState.State, stateName, grainId, grainState.ETag, path);
-        var client = Connected(stateName, grainId, grainState.ETag, "write");
-        var stat = await WriteAsync(client, path, data, grainState.ETag, stateName, grainId, "write").ConfigureAwait(false);
-        grainState.ETag = ETag(stat);
-        grainState.RecordExists = true;
+        var paths = StatePaths.For(grainState, _layout, stateName, grainId, out var error)
+            ?? throw new ZooKeeperStorageException($"{Tokens("Storage key refused", operation, grainId, grainState.ETag)} State '{stateName}': {error}. Nothing was sent.");
+        return new StorageCall(operation, stateName, grainId, grainState.ETag, paths, StorageTelemetry.StartTimestamp(), StorageTelemetry.StartActivity(operation, _name, grainId, stateName, paths.Path), cancellationToken);
     }
 
-    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        var path = PathFor(grainId, stateName);
-        var client = Connected(stateName, grainId, grainState.ETag, "clear");
-        if (grainState.ETag is null)
-        {
-            // Nothing to clear is fine; a record we were not told about is a conflict.
-            Stat? stored;
-            try
-            {
-                stored = await client.ExistsAsync(path).ConfigureAwait(false);
-            }
-            catch (ZooKeeperException ex)
-            {
-                throw Failure("clear", stateName, grainId, null, path, ex);
-            }
-
-            if (stored is { } s)
-            {
-                throw Conflict("clear", stateName, grainId, null, ETag(s), path);
-            }
-
-            ResetState(grainState, null);
-            return;
-        }
-
-        if (_options.DeleteStateOnClear)
-        {
-            var (czxid, version) = ParseETag(grainState.ETag, "clear", stateName, grainId, path);
-            await GuardedAsync(client, path, czxid, grainState.ETag, stateName, grainId, "clear",
-                () => client.MultiAsync([Op.Delete(GuardPath(path, czxid)), Op.Delete(path, version)])).ConfigureAwait(false);
-            ResetState(grainState, null);
-        }
-        else
-        {
-            var stat = await WriteAsync(client, path, ReadOnlyMemory<byte>.Empty, grainState.ETag, stateName, grainId, "clear").ConfigureAwait(false);
-            ResetState(grainState, ETag(stat));
-        }
-    }
-
-    private async Task<Stat> WriteAsync(ZooKeeperClient client, string path, ReadOnlyMemory<byte> data, string? etag, string stateName, GrainId grainId, string operation)
-    {
-        if (etag is null)
-        {
-            CreateResult created;
-            try
-            {
-                created = await client.CreateWithParentsAsync(path, data, CreateMode.Persistent, _acl).ConfigureAwait(false);
-            }
-            catch (NodeExistsException)
-            {
-                throw Conflict(operation, stateName, grainId, null, await StoredETagAsync(client, path).ConfigureAwait(false), path);
-            }
-            catch (ZooKeeperException ex)
-            {
-                throw Failure(operation, stateName, grainId, null, path, ex);
-            }
-
-            await CreateGuardAsync(client, path, created.Stat.Czxid, stateName, grainId).ConfigureAwait(false);
-            return created.Stat;
-        }
-
-        var (czxid, version) = ParseETag(etag, operation, stateName, grainId, path);
-        var results = await GuardedAsync(client, path, czxid, etag, stateName, grainId, operation,
-            () => client.MultiAsync([Op.Check(GuardPath(path, czxid), -1), Op.SetData(path, data, version)])).ConfigureAwait(false);
-        return ((SetDataOpResult)results[1]).Stat;
-    }
-
-    /// <summary>
-    /// Runs a transaction whose first operation touches the incarnation guard. A missing guard on the node the ETag
-    /// names (a crash between creating a node and its guard) is repaired once; anything else is a conflict.
-    /// </summary>
-    private async Task<IReadOnlyList<OpResult>> GuardedAsync(ZooKeeperClient client, string path, long czxid, string etag, string stateName, GrainId grainId, string operation, Func<ValueTask<IReadOnlyList<OpResult>>> transaction)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await transaction().ConfigureAwait(false);
-            }
-            catch (ZooKeeperException ex) when (ex.Results is not null)
-            {
-                if (ex.FailedOperationIndex == 0 && ex.Code == Orleans.ZooKeeper.Client.ErrorCode.NoNode && attempt == 0)
-                {
-                    Stat? current;
-                    try
-                    {
-                        current = await client.ExistsAsync(path).ConfigureAwait(false);
-                    }
-                    catch (ZooKeeperException inner)
-                    {
-                        throw Failure(operation, stateName, grainId, etag, path, inner);
-                    }
-
-                    if (current is { } c && c.Czxid == czxid)
-                    {
-                        await CreateGuardAsync(client, path, czxid, stateName, grainId).ConfigureAwait(false);
-                        StorageLog.GuardRepaired(_logger, _name, path);
-                        continue;
-                    }
-
-                    throw Conflict(operation, stateName, grainId, etag, current is { } s ? ETag(s) : null, path);
-                }
-
-                if (ex.Code is Orleans.ZooKeeper.Client.ErrorCode.NoNode or Orleans.ZooKeeper.Client.ErrorCode.BadVersion)
-                {
-                    throw Conflict(operation, stateName, grainId, etag, await StoredETagAsync(client, path).ConfigureAwait(false), path);
-                }
-
-                throw Failure(operation, stateName, grainId, etag, path, ex);
-            }
-            catch (ZooKeeperException ex)
-            {
-                throw Failure(operation, stateName, grainId, etag, path, ex);
-            }
-        }
-    }
-
-    private async Task CreateGuardAsync(ZooKeeperClient client, string path, long czxid, string stateName, GrainId grainId)
-    {
-        try
-        {
-            await client.CreateAsync(GuardPath(path, czxid), default, CreateMode.Persistent, _acl).ConfigureAwait(false);
-        }
-        catch (NodeExistsException)
-        {
-        }
-        catch (ZooKeeperException ex)
-        {
-            // The state is written; the guard will be repaired by the next conditional write.
-            StorageLog.Failed(_logger, ex, _name, $"{Context("write", stateName, grainId, null)}: could not create the incarnation guard of {path}");
-        }
-    }
-
-    private static string GuardPath(string path, long czxid) => path + "/" + czxid.ToString("x", CultureInfo.InvariantCulture);
-
-    private async Task<string?> StoredETagAsync(ZooKeeperClient client, string path)
-    {
-        try
-        {
-            return await client.ExistsAsync(path).ConfigureAwait(false) is { } s ? ETag(s) : null;
-        }
-        catch (ZooKeeperException)
-        {
-            return "(unknown: could not read it back)";
-        }
-    }
-
-    private ZooKeeperClient Connected(string stateName, GrainId grainId, string? etag, string operation)
-    {
-        var container = Container;
-        var state = container.Client.State;
-        if (state != ConnectionState.Connected)
-        {
-            // Fail at once rather than wait for a reconnect: Orleans retries at the grain level.
-            throw new ZooKeeperStorageException($"{Context(operation, stateName, grainId, etag)}: ZooKeeper container '{container.Name}' is {state.ToString().ToUpperInvariant()} (not connected); try again when it is CONNECTED.");
-        }
-
-        return container.Client;
-    }
-
-    private static void ResetState<T>(IGrainState<T> grainState, string? etag)
+    private void ResetState<T>(IGrainState<T> grainState, string? etag)
     {
         grainState.State = CreateDefault<T>();
         grainState.ETag = etag;
         grainState.RecordExists = false;
     }
 
-    private static T CreateDefault<T>()
+    /// <summary>The default state, made by Orleans' activator for the type when the silo has one (as Orleans' providers do).</summary>
+    private T CreateDefault<T>()
     {
+        if (_activators is not null)
+        {
+            return _activators.GetActivator<T>().Create();
+        }
+
         try
         {
             return Activator.CreateInstance<T>();
@@ -298,31 +346,5 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
         }
     }
 
-    internal static string ETag(Stat stat) => string.Create(CultureInfo.InvariantCulture, $"{stat.Czxid:x}-{stat.Version}");
-
-    private (long Czxid, int Version) ParseETag(string etag, string operation, string stateName, GrainId grainId, string path)
-    {
-        var dash = etag.IndexOf('-', StringComparison.Ordinal);
-        if (dash > 0
-            && long.TryParse(etag.AsSpan(0, dash), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var czxid)
-            && int.TryParse(etag.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-        {
-            return (czxid, version);
-        }
-
-        throw Conflict(operation, stateName, grainId, etag, "(not read: the given ETag is not one this provider issues)", path);
-    }
-
-    private string Context(string operation, string stateName, GrainId grainId, string? etag)
-        => $"ZooKeeper grain storage '{_name}' (ServiceId '{_serviceId}'): {operation} of state '{stateName}' for grain type '{grainId.Type}', grain id '{grainId}', ETag '{etag ?? "(none)"}'";
-
-    private InconsistentStateException Conflict(string operation, string stateName, GrainId grainId, string? etag, string? storedETag, string path)
-        => new($"{Context(operation, stateName, grainId, etag)} conflicts with the stored state (stored ETag '{storedETag ?? "(none: no record)"}', node {path}). The stored data was not changed.", storedETag, etag);
-
-    private ZooKeeperStorageException Failure(string operation, string stateName, GrainId grainId, string? etag, string path, ZooKeeperException ex)
-    {
-        var message = $"{Context(operation, stateName, grainId, etag)} failed on node {path}: {ex.Message}";
-        StorageLog.Failed(_logger, ex, _name, message);
-        return new ZooKeeperStorageException(message, ex);
-    }
+    internal static string ETag(Stat stat) => StateETag.Format(stat);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 using Orleans.ZooKeeper;
 
@@ -22,11 +23,20 @@ internal static class ZooKeeperGrainStorageFactory
         Func<ZooKeeperContainer> resolve = () => ZooKeeperGrainStorageOptionsValidator.UnknownContainerError(name, options, services) is { } error
             ? throw new OrleansConfigurationException(error)
             : source.Resolve();
-        return new ZooKeeperGrainStorage(name, clusterOptions.ServiceId, options, resolve, source.OwnsContainer, loggerFactory.CreateLogger($"{typeof(ZooKeeperGrainStorage).FullName}.{name}"));
+        return new ZooKeeperGrainStorage(
+            name,
+            clusterOptions.ServiceId,
+            options,
+            resolve,
+            source.OwnsContainer,
+            loggerFactory.CreateLogger($"{typeof(ZooKeeperGrainStorage).FullName}.{name}"),
+            services,
+            services.GetService<IGrainStorageSerializer>(),
+            services.GetService<IActivatorProvider>());
     }
 }
 
-/// <summary>Fills the serializer when neither code nor configuration chose one: one keyed by the provider's name, else plain JSON.</summary>
+/// <summary>Fills the serializer when neither code nor configuration chose one: one keyed by the provider's name, else <see cref="ZooKeeperJsonGrainStorageSerializer"/> with the silo's services.</summary>
 internal sealed class ZooKeeperGrainStorageSerializerConfigurator(IServiceProvider services) : IPostConfigureOptions<ZooKeeperGrainStorageOptions>
 {
     public void PostConfigure(string? name, ZooKeeperGrainStorageOptions options)
@@ -34,9 +44,9 @@ internal sealed class ZooKeeperGrainStorageSerializerConfigurator(IServiceProvid
         // A SerializerKey that names nothing stays null here, for the validator to report (never silently plain JSON).
         if (options.GrainStorageSerializer is null && options.SerializerKey is null)
         {
-            // Plain JSON for application state; Orleans' own state types (pub/sub) go through the silo's default serializer.
+            // Plain JSON (the provider stores Orleans' own state types, e.g. pub/sub, through the silo's default serializer).
             options.GrainStorageSerializer = (name is null ? null : services.GetKeyedService<IGrainStorageSerializer>(name))
-                ?? new ZooKeeperJsonGrainStorageSerializer(ZooKeeperJsonGrainStorageSerializer.DefaultOptions(), services.GetService<IGrainStorageSerializer>());
+                ?? new ZooKeeperJsonGrainStorageSerializer(null, services);
         }
     }
 }

@@ -36,16 +36,22 @@ internal sealed class EventDispatcher : IAsyncDisposable
 
     public void Post(Action action) => Write(new Item(null, null, null, action, null));
 
+    /// <summary>Posts <paramref name="action"/> behind everything posted so far; false when the loop has ended (it never runs then).</summary>
+    public bool TryPost(Action action) => Write(new Item(null, null, null, action, null));
+
     public void PostCompletion(PendingRequest request) => Write(new Item(null, null, null, null, request));
 
-    private void Write(Item item)
+    private bool Write(Item item)
     {
         Interlocked.Increment(ref _pending);
         if (!_channel.Writer.TryWrite(item))
         {
             Interlocked.Decrement(ref _pending);
             item.Completion?.Complete(forceAsync: true); // closing: still hand the reply over
+            return false;
         }
+
+        return true;
     }
 
     private async Task RunAsync()

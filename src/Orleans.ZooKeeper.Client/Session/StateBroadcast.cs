@@ -30,6 +30,25 @@ internal sealed class StateBroadcast<T>
         return ReadAsync(channel, cancellationToken);
     }
 
+    /// <summary>Subscribes now and returns the subscription's reader (it ends with <see cref="Complete"/>).</summary>
+    public ChannelReader<T> SubscribeReader()
+    {
+        var channel = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true });
+        lock (_lock)
+        {
+            if (_completed)
+            {
+                channel.Writer.TryComplete();
+            }
+            else
+            {
+                _subscribers.Add(channel);
+            }
+        }
+
+        return channel.Reader;
+    }
+
     public void Publish(T item)
     {
         lock (_lock)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Orleans.ZooKeeper.Client;
 using static Orleans.ZooKeeper.ConfigurationText;
@@ -52,28 +51,9 @@ internal sealed class TargetSection
         }
 
         var section = configuration.GetSection(sectionName);
-
-        IReadOnlyList<ServerAddress>? servers = null;
-        var serversText = ConfigurationValue.Read(section, ServersKey, secret: false, out serversOrigin);
-        if (serversText is not null)
-        {
-            servers = ServerListValue.Parse(serversText, serversOrigin);
-        }
-
-        string? path = null;
-        var pathText = ConfigurationValue.Read(section, PathKey, secret: false, out pathOrigin);
-        if (pathText is not null)
-        {
-            path = pathText[0] == '/' ? pathText : "/" + pathText;
-            var error = ZooKeeperPath.GetError(path);
-            if (error is not null)
-            {
-                var shown = path == pathText ? string.Empty : $" (read as '{Printable(path)}')";
-                throw Error($"Invalid path '{Printable(pathText)}'{shown} in {pathOrigin}: {error}.", pathOrigin, pathText);
-            }
-        }
-
-        var sessionTimeout = ReadTimeout(section, SessionTimeoutKey, "session timeout");
+        var servers = ReadServers(section, out serversOrigin);
+        var path = ReadPath(section, out pathOrigin);
+        var sessionTimeout = ReadSessionTimeout(section);
         var connectTimeout = ReadTimeout(section, ConnectTimeoutKey, "connect timeout");
 
         var (username, password) = ReadCredentials(section);
@@ -89,6 +69,41 @@ internal sealed class TargetSection
             Password = password,
             Tls = TargetSectionTls.Read(section),
         };
+    }
+
+    /// <summary>
+    /// Only <c>servers</c> and <c>path</c> of section <paramref name="sectionName"/>, each read and validated on first
+    /// use: the fallback a container's own section has in the <c>[zookeeper]</c> section, as in asab.
+    /// </summary>
+    public static FallbackSection ReadFallback(IConfiguration? configuration, string sectionName)
+        => new(configuration?.GetSection(sectionName), sectionName);
+
+    /// <summary>The <c>servers</c> key: null when not set.</summary>
+    internal static IReadOnlyList<ServerAddress>? ReadServers(IConfigurationSection section, out string origin)
+    {
+        var text = ConfigurationValue.Read(section, ServersKey, secret: false, out origin);
+        return text is null ? null : ServerListValue.Parse(text, origin);
+    }
+
+    /// <summary>The <c>path</c> key as an absolute path (a leading '/' added when the key omits it): null when not set.</summary>
+    internal static string? ReadPath(IConfigurationSection section, out string origin)
+    {
+        var text = ConfigurationValue.Read(section, PathKey, secret: false, out origin);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var path = text[0] == '/' ? text : "/" + text;
+        var error = ZooKeeperPath.GetError(path);
+        if (error is not null)
+        {
+            var shown = path == text ? string.Empty : $" (read as '{Printable(path)}')";
+            throw Error($"Invalid path '{Printable(text)}'{shown} in {origin}: {error}.", origin, text);
+        }
+
+        ZooKeeperTargetResolver.CheckNotReserved(path, origin, text);
+        return path;
     }
 
     /// <summary>The digest credentials: both keys or neither; a user without ':'; both sendable as UTF-8.</summary>
@@ -127,57 +142,30 @@ internal sealed class TargetSection
         return (username, password);
     }
 
-    /// <summary>A timeout key (null when not set): seconds or a TimeSpan, see <see cref="ParseTimeout"/>.</summary>
+    /// <summary>A duration key (null when not set), see <see cref="DurationValue"/>.</summary>
     private static TimeSpan? ReadTimeout(IConfigurationSection section, string key, string what)
     {
         var text = ConfigurationValue.Read(section, key, secret: false, out var origin);
-        return text is null ? null : ParseTimeout(text, origin, what);
+        return text is null ? null : DurationValue.Parse(text, origin, what);
     }
 
     /// <summary>
-    /// Seconds (<c>10</c>, <c>2.5</c>) or a TimeSpan (<c>00:00:10</c>); positive, at least 1 ms, at most int.MaxValue ms.
-    /// <paramref name="what"/> names the setting in messages (<c>session timeout</c>).
+    /// The session timeout from <c>session_timeout</c> and asab's <c>timeout</c> (kazoo's session timeout, e.g.
+    /// <c>10s</c>); both may be set only to the same duration.
     /// </summary>
-    private static TimeSpan ParseTimeout(string text, string origin, string what)
+    private static TimeSpan? ReadSessionTimeout(IConfigurationSection section)
     {
-        var shown = $"The {what} '{Printable(text)}' in {origin}";
-        TimeSpan timeout;
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+        var ours = ReadTimeout(section, SessionTimeoutKey, "session timeout");
+        var asab = ReadTimeout(section, TimeoutKey, "session timeout");
+        if (ours is { } a && asab is { } b && a != b)
         {
-            if (!double.IsFinite(seconds) || seconds <= 0)
-            {
-                throw Error($"{shown} must be a positive number of seconds.", origin, text);
-            }
-
-            if (seconds * 1000 > int.MaxValue)
-            {
-                throw Error($"{shown} is too large (at most {int.MaxValue} ms).", origin, text);
-            }
-
-            timeout = TimeSpan.FromSeconds(seconds);
-        }
-        else if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out timeout))
-        {
-            if (timeout <= TimeSpan.Zero)
-            {
-                throw Error($"{shown} must be positive.", origin, text);
-            }
-
-            if (timeout.TotalMilliseconds > int.MaxValue)
-            {
-                throw Error($"{shown} is too large (at most {int.MaxValue} ms).", origin, text);
-            }
-        }
-        else
-        {
-            throw Error($"{shown} is neither a number of seconds (e.g. 10 or 2.5) nor a TimeSpan (e.g. 00:00:10).", origin, text);
+            var origin = $"configuration key '{section.Path}:{SessionTimeoutKey}'";
+            throw Error(
+                $"{Capitalize(origin)} ({a.TotalSeconds:0.###} s) and configuration key '{section.Path}:{TimeoutKey}' ({b.TotalSeconds:0.###} s) both set the session timeout, to different values; set one of them.",
+                $"{origin}, configuration key '{section.Path}:{TimeoutKey}'",
+                null);
         }
 
-        if (timeout < TimeSpan.FromMilliseconds(1))
-        {
-            throw Error($"{shown} is shorter than 1 ms.", origin, text);
-        }
-
-        return timeout;
+        return ours ?? asab;
     }
 }

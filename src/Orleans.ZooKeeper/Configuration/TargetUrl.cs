@@ -109,6 +109,7 @@ internal sealed record TargetUrl(string Origin, IReadOnlyList<ServerAddress>? Se
                 throw Error($"Invalid path '{Printable(pathPart)}' in {origin}: {error}.", origin, pathPart);
             }
 
+            ZooKeeperTargetResolver.CheckNotReserved(pathPart, origin, pathPart);
             path = pathPart;
         }
 

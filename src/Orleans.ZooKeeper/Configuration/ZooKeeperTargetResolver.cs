@@ -10,19 +10,23 @@ namespace Orleans.ZooKeeper;
 /// </summary>
 /// <remarks>
 /// <para><b>Servers</b>, first found wins: the URL's authority (<c>zookeeper://h1:2181,h2:2181/…</c>); the
-/// configuration key <c>servers</c> of the section; the environment variable <see cref="ServersEnvironmentVariable"/>.
-/// None of them: <see cref="ZooKeeperConfigurationException"/> naming all three. Each server entry follows the client's
+/// configuration key <c>servers</c> of the container's section; when that section is not <c>[zookeeper]</c>, the key
+/// <c>servers</c> of <c>[zookeeper]</c> (as asab falls back); the environment variable
+/// <see cref="ServersEnvironmentVariable"/>. None of them: <see cref="ZooKeeperConfigurationException"/> naming all. Each server entry follows the client's
 /// connect-string grammar (the same rules, so a container accepts exactly the hosts a client accepts): a host name
 /// (ASCII letters, digits, '-', '_', labels not starting or ending with '-', no trailing dot), an IPv4 address (four
 /// numbers 0-255 without leading zeros) or an IPv6 address in brackets, then an optional port 1-65535 (default 2181).
 /// A list names no server twice and holds no chroot.</para>
 /// <para><b>Path</b>: the URL's absolute path (<c>zookeeper://h/p</c>, <c>zookeeper:///p</c>); or the URL's relative
-/// path (<c>zookeeper:./p</c>) appended to the section's <c>path</c>, else to <see cref="DefaultPath"/>; or, when the URL
-/// has no path (or there is no URL), the section's <c>path</c>, else <see cref="DefaultPath"/>. The section's
-/// <c>path</c> may omit the leading '/' (<c>myfolder</c> means <c>/myfolder</c>).</para>
+/// path (<c>zookeeper:./p</c>) appended to the base path; or, when the URL has no path (or there is no URL), the base
+/// path itself. The base path is the section's <c>path</c>, else (for a section other than <c>[zookeeper]</c>) the
+/// <c>path</c> of <c>[zookeeper]</c>, else <see cref="DefaultPath"/>. A <c>path</c> may omit the leading '/'
+/// (<c>myfolder</c> means <c>/myfolder</c>). Of <c>[zookeeper]</c> only <c>servers</c> and <c>path</c> are taken over,
+/// and each is read (and validated) only when the container's own section does not set it.</para>
 /// <para><b>Section</b> keys: <c>servers</c> (comma-separated <c>host[:port]</c> entries as above),
-/// <c>path</c>, <c>session_timeout</c> (seconds, <c>10</c> or <c>2.5</c>, or a TimeSpan, <c>00:00:10</c>; default
-/// 10 s), <c>connect_timeout</c> (the bound on one connection attempt — TCP connect, TLS and session handshake —
+/// <c>path</c>, <c>session_timeout</c> or asab's <c>timeout</c> (seconds, <c>10</c> or <c>2.5</c>; a duration with asab's
+/// units, <c>10s</c>, <c>500ms</c>, <c>2m</c>; or a TimeSpan, <c>00:00:10</c>; default 10 s, kazoo's default; both keys
+/// may be set only to the same duration), <c>connect_timeout</c> (the bound on one connection attempt — TCP connect, TLS and session handshake —
 /// in the same forms; default: the client's, the session timeout ÷ servers within 1-10 s; see
 /// <see cref="ZooKeeperTarget.ConnectTimeout"/>), <c>username</c> and <c>password</c> (digest credentials, both or
 /// neither), and the TLS keys: <c>tls</c> (<c>true</c>/<c>false</c>), <c>tls_ca_file</c>, <c>tls_cert_file</c>,
@@ -66,6 +70,9 @@ public static class ZooKeeperTargetResolver
 
     /// <summary>Section key: the session timeout.</summary>
     public const string SessionTimeoutKey = "session_timeout";
+
+    /// <summary>Section key: the session timeout as asab names it (kazoo's <c>timeout</c>), in asab's duration syntax (<c>10s</c>).</summary>
+    public const string TimeoutKey = "timeout";
 
     /// <summary>Section key: the bound on one connection attempt (seconds or a TimeSpan, like <see cref="SessionTimeoutKey"/>).</summary>
     public const string ConnectTimeoutKey = "connect_timeout";
@@ -115,9 +122,10 @@ public static class ZooKeeperTargetResolver
         // Both are read (and so validated) in full before anything is chosen: a bad value fails even when overridden.
         var parsedUrl = url is null ? null : TargetUrl.Parse(url);
         var section = TargetSection.Read(configuration, sectionName);
+        var fallback = string.Equals(sectionName, DefaultSectionName, StringComparison.Ordinal) ? null : TargetSection.ReadFallback(configuration, DefaultSectionName);
 
-        var (servers, serversSource) = ChooseServers(parsedUrl, section, configuration is null, environment);
-        var (path, pathSource) = ChoosePath(parsedUrl, section);
+        var (servers, serversSource) = ChooseServers(parsedUrl, section, fallback, configuration is null, environment);
+        var (path, pathSource) = ChoosePath(parsedUrl, section, fallback);
         return new ZooKeeperTarget(
             servers,
             serversSource,
@@ -130,8 +138,20 @@ public static class ZooKeeperTargetResolver
             section.ConnectTimeout);
     }
 
-    /// <summary>The URL's servers, else the section's, else the environment variable's (read only then).</summary>
-    private static (IReadOnlyList<ServerAddress> Servers, string Source) ChooseServers(TargetUrl? url, TargetSection section, bool noConfiguration, Func<string, string?> environment)
+    /// <summary>
+    /// Refuses a container path in ZooKeeper's own <c>/zookeeper</c> subtree (quotas, configuration), where clients
+    /// cannot create nodes: found at startup rather than when the container first ensures its path.
+    /// </summary>
+    internal static void CheckNotReserved(string path, string origin, string value)
+    {
+        if (path == "/zookeeper" || path.StartsWith("/zookeeper/", StringComparison.Ordinal))
+        {
+            throw Error($"The path '{Printable(value)}' from {origin} leads to '{Printable(path)}', in /zookeeper, which is reserved for ZooKeeper itself (quotas and configuration); choose another path.", origin, value);
+        }
+    }
+
+    /// <summary>The URL's servers, else the section's, else the fallback section's, else the environment variable's (each read only then).</summary>
+    private static (IReadOnlyList<ServerAddress> Servers, string Source) ChooseServers(TargetUrl? url, TargetSection section, FallbackSection? fallback, bool noConfiguration, Func<string, string?> environment)
     {
         if (url?.Servers is { } urlServers)
         {
@@ -143,18 +163,24 @@ public static class ZooKeeperTargetResolver
             return (sectionServers, section.ServersOrigin);
         }
 
+        if (fallback?.Servers() is { } inherited)
+        {
+            return inherited;
+        }
+
         var envOrigin = "environment variable " + ServersEnvironmentVariable;
         var envValue = environment(ServersEnvironmentVariable);
         if (string.IsNullOrEmpty(envValue))
         {
             var urlPart = url is null ? "no URL was given" : $"{url.Origin} names no servers";
+            var configOrigins = fallback is null ? section.ServersOrigin : $"{section.ServersOrigin}, {fallback.ServersOrigin}";
             var configPart = noConfiguration
                 ? $"{section.ServersOrigin} is not set (no configuration was given)"
-                : $"{section.ServersOrigin} is not set";
+                : fallback is null ? $"{section.ServersOrigin} is not set" : $"neither {section.ServersOrigin} nor {fallback.ServersOrigin} is set";
             throw Error(
                 $"No ZooKeeper servers: {urlPart}, {configPart}, and {envOrigin} is not set. "
                 + "Give them in one of these places, e.g. zookeeper://zookeeper-1:2181,zookeeper-2:2181/path.",
-                $"URL, {section.ServersOrigin}, {envOrigin}",
+                $"URL, {configOrigins}, {envOrigin}",
                 null);
         }
 
@@ -163,25 +189,27 @@ public static class ZooKeeperTargetResolver
     }
 
     /// <summary>
-    /// The URL's absolute path; else the URL's relative path below the section's path or <see cref="DefaultPath"/>;
-    /// else the section's path; else <see cref="DefaultPath"/>.
+    /// The URL's absolute path; else the URL's relative path below the base path; else the base path. The base path
+    /// is the section's path, else the fallback section's, else <see cref="DefaultPath"/>.
     /// </summary>
-    private static (string Path, string Source) ChoosePath(TargetUrl? url, TargetSection section)
+    private static (string Path, string Source) ChoosePath(TargetUrl? url, TargetSection section, FallbackSection? fallback)
     {
-        const string DefaultPathSource = $"the default path '{DefaultPath}'";
         if (url?.AbsolutePath is { } absolute)
         {
             return (absolute, url.Origin);
         }
 
+        var (basePath, baseSource) = section.Path is { } sp
+            ? (sp, section.PathOrigin)
+            : fallback?.Path() ?? (DefaultPath, $"the default path '{DefaultPath}'");
         if (url?.RelativePath is { } relative)
         {
-            var (basePath, baseSource) = section.Path is { } sp ? (sp, section.PathOrigin) : (DefaultPath, DefaultPathSource);
             // Both parts are valid (the base by TargetSection, the relative part by TargetUrl), so the join is too.
             var joined = basePath == "/" ? "/" + relative : basePath + "/" + relative;
+            CheckNotReserved(joined, url.Origin, "./" + relative);
             return (joined, $"{url.Origin} relative to {baseSource}");
         }
 
-        return section.Path is { } sectionPath ? (sectionPath, section.PathOrigin) : (DefaultPath, DefaultPathSource);
+        return (basePath, baseSource);
     }
 }

@@ -18,4 +18,7 @@ internal static partial class ContainerLog
 
     [LoggerMessage(104, LogLevel.Warning, "ZooKeeper container '{Container}' could not re-create advertisement {Path}")]
     public static partial void AdvertiseFailed(ILogger logger, Exception exception, string container, string path);
+
+    [LoggerMessage(105, LogLevel.Warning, "ZooKeeper container '{Container}' stopped waiting for a state publication on stream provider '{Provider}': the silo's stop was cancelled")]
+    public static partial void PublisherAbandoned(ILogger logger, string container, string provider);
 }

@@ -102,6 +102,7 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
         }
     }
 
+    /// <summary>Creates the node, or adopts the one a create whose reply was lost made (protected node, this session's).</summary>
     private async Task CreateAsync(CancellationToken cancellationToken)
     {
         var created = await ProtectedNodes.CreateOrAdoptAsync(_container.Client, Prefix + ProtectedId + "-", _data, _acl, ZooKeeperRetryPolicy.Default, cancellationToken).ConfigureAwait(false);

@@ -1,9 +1,9 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
-using Orleans.Streams;
 using Orleans.ZooKeeper.Client;
 using Orleans.ZooKeeper.Client.Session;
 
@@ -23,14 +23,21 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
     private readonly IServiceProvider? _services;
     private readonly object _lock = new();
     private readonly StateBroadcast<ZooKeeperContainerStateChanged> _subscribers = new();
-    private readonly StreamOutbox<ZooKeeperContainerStateChanged> _outbox = new();
     private readonly Dictionary<string, ZooKeeperAdvertisement> _advertisements = new(StringComparer.Ordinal);
+
+    // Work to do when CONNECTED (ensure the base path) and for advertisements: signals coalesce in a one-slot channel
+    // and one worker runs them one at a time, so a flapping connection never has two runs in flight.
+    private readonly Channel<bool> _work = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private int _ensurePathPending;
+    private int _workRunning;
+    private int _workRuns;
+    private int _maxConcurrentWork;
     private SiloAddress? _silo;
     private ZooKeeperContainerState _state = ZooKeeperContainerState.Lost;
     private DateTimeOffset _stateSince = DateTimeOffset.UtcNow;
     private bool _stopped;
-    private readonly TaskCompletionSource _finalLost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
+    private Task? _worker;
     private Task? _advertisementChecks;
 
     /// <summary>Creates a container for an already resolved target (no DI needed).</summary>
@@ -120,22 +127,14 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
     public IAsyncEnumerable<ZooKeeperContainerStateChanged> StateChangesAsync(CancellationToken cancellationToken = default)
         => _subscribers.Subscribe(cancellationToken);
 
+    /// <summary>Every state change from now on, as a channel that ends when the container stops (the stream publisher's feed).</summary>
+    internal ChannelReader<ZooKeeperContainerStateChanged> SubscribeStates() => _subscribers.SubscribeReader();
+
     /// <summary>Connects (waiting for the first connection when configured to) and ensures the base path.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        if (_services is not null)
-        {
-            _silo = _services.GetService<ILocalSiloDetails>()?.SiloAddress;
-            if (_options.StreamProviderName is { } provider && _services.GetKeyedService<IStreamProvider>(provider) is null)
-            {
-                throw new InvalidOperationException(
-                    $"ZooKeeper container '{Name}' publishes its state on the Orleans stream provider '{provider}', but no stream provider of that name is registered. " +
-                    $"Add one to the silo, e.g. siloBuilder.AddMemoryStreams(\"{provider}\") with a grain storage named \"PubSubStore\" (siloBuilder.AddMemoryGrainStorage(\"PubSubStore\")), " +
-                    "or leave ZooKeeperContainerOptions.StreamProviderName unset for in-process state events only.");
-            }
-        }
-
-        StartAdvertisementChecks();
+        _silo ??= _services?.GetService<ILocalSiloDetails>()?.SiloAddress;
+        StartBackgroundWork();
         if (!_options.WaitForConnectionOnStartup)
         {
             _ = Client.WaitUntilConnectedAsync(Timeout.InfiniteTimeSpan, CancellationToken.None).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
@@ -156,30 +155,11 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         await Client.EnsurePathAsync(BasePath, NodeAcl, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Starts publishing states on the configured stream provider (states seen before are published first, in order).</summary>
-    public Task StartPublishingAsync(CancellationToken cancellationToken = default)
-    {
-        if (_options.StreamProviderName is not { } providerName || _services is null)
-        {
-            return Task.CompletedTask;
-        }
-
-        var provider = _services.GetRequiredKeyedService<IStreamProvider>(providerName);
-        _outbox.Start(provider, ZooKeeperContainerStates.StreamIdFor(Name), (ex, change) => ContainerLog.PublishFailed(_logger, ex, Name, change.Name, providerName));
-        return Task.CompletedTask;
-    }
-
     /// <summary>
-    /// Stops publishing on the Orleans stream (the silo is leaving). Later states, such as the LOST on close, are
-    /// still raised in process.
+    /// Closes the session (ephemeral nodes and advertisements vanish at once) and ends the state streams once the
+    /// final LOST has been delivered.
     /// </summary>
-    public Task StopPublishingAsync(CancellationToken cancellationToken = default)
-    {
-        _outbox.StopPublishing();
-        return Task.CompletedTask;
-    }
-
-    /// <summary>Closes the session (ephemeral nodes and advertisements vanish at once) and ends the state streams.</summary>
+    /// <param name="cancellationToken">Stops waiting (for the close request's reply, the background work and the final events).</param>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         lock (_lock)
@@ -193,22 +173,20 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_advertisementChecks is { } checks)
+        _work.Writer.TryComplete();
+        try
         {
-            await checks.ConfigureAwait(false);
-        }
+            await Task.WhenAll(_worker ?? Task.CompletedTask, _advertisementChecks ?? Task.CompletedTask).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Client.CloseAsync(cancellationToken).ConfigureAwait(false);
 
-        await Client.CloseAsync(cancellationToken).ConfigureAwait(false);
-        if (Client.SessionId != 0 || State != ZooKeeperContainerState.Lost)
+            // The client posts its final LOST (Closed) to its event loop before CloseAsync completes: once everything
+            // posted so far has been delivered, the container has seen it and the state streams can end.
+            await Client.DrainEventsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
         {
-            // The client's final LOST is delivered on its event loop: let it through before ending the streams.
-            await Task.WhenAny(_finalLost.Task, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
+            _subscribers.Complete();
         }
-
-        // Let the final LOST reach the stream, but never hang shutdown on it.
-        await _outbox.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-
-        _subscribers.Complete();
     }
 
     /// <inheritdoc/>
@@ -217,8 +195,19 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         ArgumentNullException.ThrowIfNull(lifecycle);
         // Connect early so grain storage (ApplicationServices) finds the container connected; close late, after grains deactivated.
         lifecycle.Subscribe($"{nameof(ZooKeeperContainer)}.{Name}", ServiceLifecycleStage.RuntimeInitialize, StartAsync, StopAsync);
-        lifecycle.Subscribe($"{nameof(ZooKeeperContainer)}.{Name}.state", ServiceLifecycleStage.Active, StartPublishingAsync, StopPublishingAsync);
+
+        // The Orleans stream of states is a participant of its own, there only when a stream provider is named.
+        if (_options.StreamProviderName is { } provider && _services is not null)
+        {
+            new ZooKeeperContainerStatePublisher(this, provider, _services, _logger).Participate(lifecycle);
+        }
     }
+
+    /// <summary>How many times the CONNECTED / advertisement work has run (tests).</summary>
+    internal int WorkRuns => Volatile.Read(ref _workRuns);
+
+    /// <summary>The most runs of that work ever in flight at once: 1 by construction (tests).</summary>
+    internal int MaxConcurrentWork => Volatile.Read(ref _maxConcurrentWork);
 
     private void OnClientStateChanged(object? sender, ConnectionStateChange change)
     {
@@ -229,7 +218,6 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
             _ => ZooKeeperContainerState.Lost,
         };
         var evt = new ZooKeeperContainerStateChanged(Name, state, _silo, change.SessionId, change.Server, change.Timestamp);
-        List<ZooKeeperAdvertisement> advertisements;
         lock (_lock)
         {
             if (_state != state)
@@ -239,17 +227,9 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
 
             _state = state;
             _subscribers.Publish(evt);
-
-            advertisements = [.. _advertisements.Values];
         }
 
         ContainerLog.State(_logger, Name, evt.Name);
-        _outbox.Post(evt);
-        if (change.KeeperState == KeeperState.Closed)
-        {
-            _finalLost.TrySetResult();
-        }
-
         try
         {
             StateChanged?.Invoke(this, evt);
@@ -258,53 +238,103 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         {
             if (state == ZooKeeperContainerState.Connected)
             {
-                _ = Task.Run(() => OnConnectedAsync(advertisements));
+                Volatile.Write(ref _ensurePathPending, 1);
+                _work.Writer.TryWrite(true);
             }
         }
     }
 
-    /// <summary>Re-checks advertisements every <see cref="ZooKeeperContainerOptions.AdvertisementCheckInterval"/> until the container stops.</summary>
-    private void StartAdvertisementChecks()
+    /// <summary>
+    /// Starts the worker that runs the CONNECTED work (ensure the base path, re-check advertisements) and the periodic
+    /// advertisement check every <see cref="ZooKeeperContainerOptions.AdvertisementCheckInterval"/>, which only
+    /// signals the worker.
+    /// </summary>
+    private void StartBackgroundWork()
     {
-        var interval = _options.AdvertisementCheckInterval;
-        if (interval <= TimeSpan.Zero || interval == Timeout.InfiniteTimeSpan)
-        {
-            return;
-        }
-
         lock (_lock)
         {
-            _advertisementChecks ??= Task.Run(async () =>
+            if (_stopped)
             {
-                using var timer = new PeriodicTimer(interval);
-                try
-                {
-                    while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
-                    {
-                        if (State != ZooKeeperContainerState.Connected)
-                        {
-                            continue; // CONNECTED checks them anyway
-                        }
+                return;
+            }
 
-                        List<ZooKeeperAdvertisement> advertisements;
-                        lock (_lock)
-                        {
-                            advertisements = [.. _advertisements.Values];
-                        }
-
-                        await EnsureAdvertisementsAsync(advertisements, _stopping.Token).ConfigureAwait(false);
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    // Stopping.
-                }
-            }, CancellationToken.None);
+            _worker ??= Task.Run(() => WorkLoopAsync(_stopping.Token), CancellationToken.None);
+            var interval = _options.AdvertisementCheckInterval;
+            if (interval > TimeSpan.Zero && interval != Timeout.InfiniteTimeSpan)
+            {
+                _advertisementChecks ??= Task.Run(() => AdvertisementTimerAsync(interval, _stopping.Token), CancellationToken.None);
+            }
         }
     }
 
-    private async Task EnsureAdvertisementsAsync(List<ZooKeeperAdvertisement> advertisements, CancellationToken cancellationToken)
+    private async Task AdvertisementTimerAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _work.Writer.TryWrite(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>One run at a time; signals that arrive meanwhile coalesce into one more run.</summary>
+    private async Task WorkLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await _work.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _work.Reader.TryRead(out _);
+                if (State != ZooKeeperContainerState.Connected)
+                {
+                    continue; // the next CONNECTED signals again
+                }
+
+                var running = Interlocked.Increment(ref _workRunning);
+                InterlockedMax(ref _maxConcurrentWork, running);
+                Interlocked.Increment(ref _workRuns);
+                try
+                {
+                    await RunWorkAsync(Interlocked.Exchange(ref _ensurePathPending, 0) == 1, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _workRunning);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task RunWorkAsync(bool ensurePath, CancellationToken cancellationToken)
+    {
+        if (ensurePath)
+        {
+            try
+            {
+                await Client.EnsurePathAsync(BasePath, NodeAcl, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
+            {
+                ContainerLog.EnsurePathFailed(_logger, ex, Name, BasePath);
+            }
+        }
+
+        List<ZooKeeperAdvertisement> advertisements;
+        lock (_lock)
+        {
+            advertisements = [.. _advertisements.Values];
+        }
+
         foreach (var advertisement in advertisements)
         {
             try
@@ -318,18 +348,19 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         }
     }
 
-    private async Task OnConnectedAsync(List<ZooKeeperAdvertisement> advertisements)
+    private static void InterlockedMax(ref int target, int value)
     {
-        try
+        var current = Volatile.Read(ref target);
+        while (value > current)
         {
-            await Client.EnsurePathAsync(BasePath, NodeAcl).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
-        {
-            ContainerLog.EnsurePathFailed(_logger, ex, Name, BasePath);
-        }
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
 
-        await EnsureAdvertisementsAsync(advertisements, CancellationToken.None).ConfigureAwait(false);
+            current = seen;
+        }
     }
 
     /// <summary>Stops the container (see <see cref="StopAsync"/>) and releases the client.</summary>

@@ -57,10 +57,26 @@ public sealed class ElectionClusterTests(ElectionClusterFixture fixture) : IClas
         var silos = fixture.Cluster.Silos.ToList();
         await RecipeTestKit.UntilAsync(() => silos.Count(s => ElectionClusterFixture.Election(s).IsLeader) == 1, "one silo leads");
         var leaderSilo = silos.Single(s => ElectionClusterFixture.Election(s).IsLeader);
-        var followerSilo = silos.Single(s => s != leaderSilo);
         var token = ElectionClusterFixture.Election(leaderSilo).FencingToken;
-        await RecipeTestKit.UntilAsync(() => LeaderRecorderGrain.Seen.Any(e => e.IsLeader && e.Silo == leaderSilo.SiloAddress), "LEADER! reached a grain through the stream");
-        var announced = LeaderRecorderGrain.Seen.First(e => e.IsLeader);
+        try
+        {
+            await TestWait.UntilAsync(() => LeaderRecorderGrain.Seen.Any(e => e.IsLeader && e.FencingToken == token), TimeSpan.FromSeconds(10), "LEADER! reached a grain through the stream");
+        }
+        catch (TimeoutException)
+        {
+            // The first silo leads before the second joins; memory streams (best effort) lose what a pulling agent
+            // held when its queue moves to the silo that joined. With both silos up, a new term is announced again.
+            await ElectionClusterFixture.Election(leaderSilo).StepDown();
+            await ElectionClusterFixture.Election(leaderSilo).SetUp();
+            await RecipeTestKit.UntilAsync(() => silos.Count(s => ElectionClusterFixture.Election(s).IsLeader) == 1, "one silo leads again");
+            leaderSilo = silos.Single(s => ElectionClusterFixture.Election(s).IsLeader);
+            token = ElectionClusterFixture.Election(leaderSilo).FencingToken;
+            await RecipeTestKit.UntilAsync(() => LeaderRecorderGrain.Seen.Any(e => e.IsLeader && e.FencingToken == token), "LEADER! of the new term reached a grain through the stream");
+        }
+
+        var followerSilo = silos.Single(s => s != leaderSilo);
+        var announced = LeaderRecorderGrain.Seen.First(e => e.IsLeader && e.FencingToken == token);
+        Assert.Equal(leaderSilo.SiloAddress, announced.Silo);
         Assert.Equal(("main", "jobs", ZooKeeperLeaderStates.Leader, token), (announced.ContainerName, announced.Scope, announced.Name, announced.FencingToken));
         Assert.Equal(leaderSilo.SiloAddress.ToString(), announced.ParticipantId);
 

@@ -23,6 +23,11 @@ public static class ZNodeNames
             return "%";
         }
 
+        if (IsUnreservedOnly(value))
+        {
+            return value; // the common case (ids, type names, state names): nothing to escape, nothing to allocate
+        }
+
         byte[] bytes;
         try
         {
@@ -113,6 +118,23 @@ public static class ZNodeNames
         {
             throw new FormatException($"'{name}' is not an encoded znode name: it decodes to invalid UTF-8.", ex);
         }
+    }
+
+    /// <summary>True when <paramref name="name"/> has only the characters <see cref="Encode"/> writes (a cheap test, not a full <see cref="Decode"/>).</summary>
+    internal static bool IsEncoded(string name)
+        => name.Length > 0 && name.All(c => c == '%' || (c <= 0x7f && IsUnreserved((byte)c)));
+
+    private static bool IsUnreservedOnly(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c > 0x7f || !IsUnreserved((byte)c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool IsUnreserved(byte b)
