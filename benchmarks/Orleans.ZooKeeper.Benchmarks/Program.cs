@@ -3,7 +3,7 @@
 //   storage [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--diagnose]
 //                                                    grain storage read-modify-write: our ZooKeeper provider vs our raw
 //                                                    client vs Orleans' Redis provider vs memory storage (Storage/StorageBenchmark.cs)
-//   scale [--states N,N] [--seconds N] [--rounds N] [--concurrency N]
+//   scale [--states N,N] [--seconds N] [--rounds N] [--warmup N] [--concurrency N]
 //                                                    N grain states (default 1,000 and 100,000) on a 3-node ensemble:
 //                                                    rates, znodes, heap, snapshot, restart (Scale/ScaleBenchmark.cs)
 //   java-selftest [--tls]                            the Java reference client alone (JavaSelfTest.cs); --tls: over TLS 1.3
@@ -65,7 +65,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: Orleans.ZooKeeper.Benchmarks client [--rounds N] [--async-continuations]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks storage [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--diagnose]");
-    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks scale [--states N,N] [--seconds N] [--rounds N] [--concurrency N]");
+    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks scale [--states N,N] [--seconds N] [--rounds N] [--warmup N] [--concurrency N]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks java-selftest [--tls]");
     return 2;
 }

@@ -24,6 +24,9 @@ internal sealed record ScaleBenchmarkOptions
     /// <summary>Timed rounds per state count; the table reports medians.</summary>
     public int Rounds { get; init; } = 3;
 
+    /// <summary>Untimed rounds per state count before the timed ones (the fresh ensemble's JIT).</summary>
+    public int WarmupRounds { get; init; } = 1;
+
     /// <summary>Storage calls in flight.</summary>
     public int Concurrency { get; init; } = 64;
 
@@ -58,10 +61,11 @@ internal sealed record ScaleBenchmarkOptions
 
                     options = options with { States = counts };
                     break;
-                case "--seconds" or "--rounds" or "--concurrency":
-                    if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < 1 || value > 1000)
+                case "--seconds" or "--rounds" or "--concurrency" or "--warmup":
+                    var least = name == "--warmup" ? 0 : 1;
+                    if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < least || value > 1000)
                     {
-                        error = $"scale: {name} '{text}' must be a whole number from 1 to 1000";
+                        error = $"scale: {name} '{text}' must be a whole number from {least} to 1000";
                         return false;
                     }
 
@@ -69,6 +73,7 @@ internal sealed record ScaleBenchmarkOptions
                     {
                         "--seconds" => options with { Seconds = value },
                         "--rounds" => options with { Rounds = value },
+                        "--warmup" => options with { WarmupRounds = value },
                         _ => options with { Concurrency = value },
                     };
                     break;
@@ -153,17 +158,23 @@ internal static class ScaleBenchmark
 
             var updates = new List<double>();
             var reads = new List<double>();
-            for (var round = 1; round <= options.Rounds; round++)
+            for (var round = 1 - options.WarmupRounds; round <= options.Rounds; round++)
             {
-                updates.Add(await TimedAsync(options, n, async (i, token) =>
+                var update = await TimedAsync(options, n, async (i, token) =>
                 {
                     var state = new GrainState<ScaleState>();
                     await storage.ReadStateAsync(StateName, Id(i), state, token);
                     (state.State ??= NewState(0)).Counter++;
                     await storage.WriteStateAsync(StateName, Id(i), state, token);
-                }, ct));
-                reads.Add(await TimedAsync(options, n, (i, token) => storage.ReadStateAsync(StateName, Id(i), new GrainState<ScaleState>(), token), ct));
-                Console.WriteLine(Invariant($"  round {round}/{options.Rounds}: {updates[^1],7:F0} updates/s (read-modify-write), {reads[^1],7:F0} reads/s"));
+                }, ct);
+                var read = await TimedAsync(options, n, (i, token) => storage.ReadStateAsync(StateName, Id(i), new GrainState<ScaleState>(), token), ct);
+                if (round >= 1)
+                {
+                    updates.Add(update);
+                    reads.Add(read);
+                }
+
+                Console.WriteLine(Invariant($"  {(round >= 1 ? $"round {round}/{options.Rounds}" : "warm-up"),-11}: {update,7:F0} updates/s (read-modify-write), {read,7:F0} reads/s"));
             }
 
             var restart = await RestartAsync(ensemble, storage, n, ct);
@@ -264,7 +275,7 @@ internal static class ScaleBenchmark
     {
         Console.WriteLine();
         Console.WriteLine(Invariant($"3-node loopback ensemble per N (forceSync=no, -Xmx2g); our provider's IGrainStorage called directly, {options.Concurrency} calls in flight; state = Counter + {PayloadChars}-char payload"));
-        Console.WriteLine(Invariant($"rates: medians of {options.Rounds} round(s) × {options.Seconds} s (min in brackets); update = read + ETag-checked write of a random state"));
+        Console.WriteLine(Invariant($"rates: medians of {options.Rounds} round(s) × {options.Seconds} s after {options.WarmupRounds} untimed (min in brackets); update = read + ETag-checked write of a random state"));
         Console.WriteLine("heap = live heap after a full GC (jcmd GC.run), average over the 3 nodes; overhead = heap − stored bytes (mntr zk_approximate_data_size: data + path)");
         Console.WriteLine("N       | create/s | updates/s        | reads/s          | znodes/state | stored B/state | heap B/state | overhead B/state | snapshot   | restart→read");
         Console.WriteLine("--------|----------|------------------|------------------|--------------|----------------|--------------|------------------|------------|-------------");
