@@ -64,75 +64,148 @@ internal sealed partial class ZooKeeperMembershipTable
         var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         var table = TablePath;
         await SyncAsync(client, cancellationToken).ConfigureAwait(false);
+        List<(SiloAddress Silo, string Path)>? known = null;
         for (var attempt = 1; ; attempt++)
         {
-            var head = await MultiReadAsync(client, [Op.GetData(table), Op.GetChildren(table)], table, cancellationToken).ConfigureAwait(false);
-            var first = TableStat(head[0], table);
-            if (first is null || head[1] is not GetChildrenOpResult children)
+            // Once the rows are known (and few), one round trip reads the fence, the child list and every row: the
+            // window in which a write can spoil the attempt is one request, not two.
+            var result = known is { Count: <= RowsPerBatch }
+                ? await ReadInOneAsync(client, table, known, cancellationToken).ConfigureAwait(false)
+                : await ReadInBatchesAsync(client, table, cancellationToken).ConfigureAwait(false);
+            if (result.Snapshot is { } snapshot)
             {
-                return Snapshot.Empty;
+                return snapshot;
             }
 
-            var silos = new List<(SiloAddress Silo, string Path)>();
-            foreach (var child in children.Children)
-            {
-                if (TryParseRowName(child, out var silo))
-                {
-                    silos.Add((silo, ZooKeeperPath.Combine(table, child)));
-                }
-                else
-                {
-                    MembershipLog.ForeignChild(_logger, ZooKeeperPath.Combine(table, child));
-                }
-            }
-
-            var rows = new List<Row>(silos.Count);
-            Stat? last = null;
-            var consistent = true;
-            for (var start = 0; consistent && (start < silos.Count || last is null); start += RowsPerBatch)
-            {
-                var batch = silos.Skip(start).Take(RowsPerBatch).ToList();
-                var isLast = start + RowsPerBatch >= silos.Count;
-                var ops = new List<Op>((batch.Count * 2) + 1);
-                foreach (var (_, path) in batch)
-                {
-                    ops.Add(Op.GetData(path));
-                    ops.Add(Op.GetData(HeartbeatPath(path)));
-                }
-
-                if (isLast)
-                {
-                    ops.Add(Op.GetData(table));
-                }
-
-                var results = await MultiReadAsync(client, ops, table, cancellationToken).ConfigureAwait(false);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    if (DataOrNull(results[2 * i], batch[i].Path) is { } rowData)
-                    {
-                        rows.Add(ParseRow(batch[i].Silo, batch[i].Path, rowData, results[(2 * i) + 1]));
-                    }
-                    else
-                    {
-                        consistent = false; // Deleted since the child list was read: the child version tells too.
-                    }
-                }
-
-                if (isLast)
-                {
-                    last = TableStat(results[^1], table);
-                    break;
-                }
-            }
-
-            if (consistent && Same(first, last))
-            {
-                return new Snapshot(first, rows);
-            }
-
+            known = result.Silos;
             CheckAttempts(attempt, table);
+            if (attempt > 1)
+            {
+                // Writers keep the table busy: step aside for a moment (jittered) rather than race them again at once.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 + (2 * attempt))), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
+
+    /// <summary>The table stat, child list, the rows of <paramref name="known"/> and the table stat again, in one multiRead.</summary>
+    private async Task<SnapshotAttempt> ReadInOneAsync(ZooKeeperClient client, string table, List<(SiloAddress Silo, string Path)> known, CancellationToken cancellationToken)
+    {
+        var ops = new List<Op>((known.Count * 2) + 3) { Op.GetData(table), Op.GetChildren(table) };
+        foreach (var (_, path) in known)
+        {
+            ops.Add(Op.GetData(path));
+            ops.Add(Op.GetData(HeartbeatPath(path)));
+        }
+
+        ops.Add(Op.GetData(table));
+        var results = await MultiReadAsync(client, ops, table, cancellationToken).ConfigureAwait(false);
+        var first = TableStat(results[0], table);
+        if (first is null || results[1] is not GetChildrenOpResult children)
+        {
+            return new SnapshotAttempt(Snapshot.Empty, known);
+        }
+
+        var silos = RowsOf(table, children.Children);
+        if (!SameRows(silos, known) || !Same(first, TableStat(results[^1], table)))
+        {
+            return new SnapshotAttempt(null, silos);
+        }
+
+        var rows = new List<Row>(known.Count);
+        for (var i = 0; i < known.Count; i++)
+        {
+            if (DataOrNull(results[2 + (2 * i)], known[i].Path) is not { } rowData)
+            {
+                return new SnapshotAttempt(null, silos);
+            }
+
+            rows.Add(ParseRow(known[i].Silo, known[i].Path, rowData, results[3 + (2 * i)]));
+        }
+
+        return new SnapshotAttempt(new Snapshot(first, rows), silos);
+    }
+
+    /// <summary>The child list with the table stat, then the rows in batches, the last with the table stat again.</summary>
+    private async Task<SnapshotAttempt> ReadInBatchesAsync(ZooKeeperClient client, string table, CancellationToken cancellationToken)
+    {
+        var head = await MultiReadAsync(client, [Op.GetData(table), Op.GetChildren(table)], table, cancellationToken).ConfigureAwait(false);
+        var first = TableStat(head[0], table);
+        if (first is null || head[1] is not GetChildrenOpResult children)
+        {
+            return new SnapshotAttempt(Snapshot.Empty, null);
+        }
+
+        var silos = RowsOf(table, children.Children);
+        var rows = new List<Row>(silos.Count);
+        Stat? last = null;
+        for (var start = 0; start < silos.Count || last is null; start += RowsPerBatch)
+        {
+            var batch = silos.Skip(start).Take(RowsPerBatch).ToList();
+            var isLast = start + RowsPerBatch >= silos.Count;
+            var ops = new List<Op>((batch.Count * 2) + 1);
+            foreach (var (_, path) in batch)
+            {
+                ops.Add(Op.GetData(path));
+                ops.Add(Op.GetData(HeartbeatPath(path)));
+            }
+
+            if (isLast)
+            {
+                ops.Add(Op.GetData(table));
+            }
+
+            var results = await MultiReadAsync(client, ops, table, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (DataOrNull(results[2 * i], batch[i].Path) is not { } rowData)
+                {
+                    return new SnapshotAttempt(null, silos); // Deleted since the child list was read: the child version tells too.
+                }
+
+                rows.Add(ParseRow(batch[i].Silo, batch[i].Path, rowData, results[(2 * i) + 1]));
+            }
+
+            if (isLast)
+            {
+                last = TableStat(results[^1], table);
+            }
+        }
+
+        return new SnapshotAttempt(Same(first, last) ? new Snapshot(first, rows) : null, silos);
+    }
+
+    /// <summary>The rows among a table's children (others are logged and skipped).</summary>
+    private List<(SiloAddress Silo, string Path)> RowsOf(string table, IReadOnlyList<string> children)
+    {
+        var silos = new List<(SiloAddress Silo, string Path)>(children.Count);
+        foreach (var child in children)
+        {
+            if (TryParseRowName(child, out var silo))
+            {
+                silos.Add((silo, ZooKeeperPath.Combine(table, child)));
+            }
+            else
+            {
+                MembershipLog.ForeignChild(_logger, ZooKeeperPath.Combine(table, child));
+            }
+        }
+
+        return silos;
+    }
+
+    private static bool SameRows(List<(SiloAddress Silo, string Path)> a, List<(SiloAddress Silo, string Path)> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        var paths = new HashSet<string>(a.Select(x => x.Path), StringComparer.Ordinal);
+        return b.All(x => paths.Contains(x.Path));
+    }
+
+    /// <summary>One attempt: the snapshot when it was consistent, and the rows the table had (for the next attempt).</summary>
+    private readonly record struct SnapshotAttempt(Snapshot? Snapshot, List<(SiloAddress Silo, string Path)>? Silos);
 
     private async Task SyncAsync(ZooKeeperClient client, CancellationToken cancellationToken)
     {

@@ -102,7 +102,18 @@ public sealed class ElectionTests(ServerFixture fixture)
         await using var pair = await CutOffPair.StartAsync(fixture.Server, ZooKeeperSuspensionPolicy.KeepWhileSessionLeaseHolds);
         var (a, electionA) = (pair.A, pair.ElectionA);
         bool? aLedWhenBTookOver = null;
-        pair.ElectionB.StateChanged += (_, e) => aLedWhenBTookOver ??= e.IsLeader ? electionA.IsLeader : null;
+        string? atTakeover = null;
+        var blocked = System.Diagnostics.Stopwatch.StartNew();
+        var sessionA = a.Client.SessionId;
+        pair.ElectionB.StateChanged += (_, e) =>
+        {
+            if (e.IsLeader && aLedWhenBTookOver is null)
+            {
+                var lease = a.Client.GetSessionLease(sessionA);
+                aLedWhenBTookOver = electionA.IsLeader;
+                Volatile.Write(ref atTakeover, $"B led {blocked.ElapsedMilliseconds} ms after the second cut; A's lease then {lease.TotalMilliseconds:0} ms, A's state {a.Client.State}, A's session 0x{a.Client.SessionId:x} (was 0x{sessionA:x})");
+            }
+        };
 
         // Short: A keeps leading while SUSPENDED (its session lease still runs) and after reconnecting.
         pair.Proxy.Block();
@@ -114,9 +125,11 @@ public sealed class ElectionTests(ServerFixture fixture)
         Assert.Single(pair.SeenA.Items);
 
         // Long: A stops when its lease runs out — before the server expires its session and B can take over.
+        blocked.Restart();
         pair.Proxy.Block();
-        await UntilAsync(() => pair.SeenB.Items.Any(e => e.IsLeader), "B leads after A's session expired");
-        Assert.False(aLedWhenBTookOver, "A must not believe it leads once B does");
+        // (Waits for this handler, not the recorder: B's handlers run one after the other.)
+        await UntilAsync(() => Volatile.Read(ref atTakeover) is not null, "B leads after A's session expired");
+        Assert.False(aLedWhenBTookOver, "A must not believe it leads once B does: " + atTakeover);
         var stopped = Assert.Single(pair.SeenA.Items, e => !e.IsLeader);
         Assert.StartsWith("the session lease ran out", stopped.Reason, StringComparison.Ordinal);
         Assert.True(pair.SeenB.Items.Last().FencingToken > stopped.FencingToken);
