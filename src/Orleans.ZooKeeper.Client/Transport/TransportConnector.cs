@@ -86,7 +86,11 @@ internal sealed class TransportConnector
                     // The server asked for a client certificate (and got ours, or none). With TLS 1.3 the client's side
                     // of the handshake is done before the server checks it, so a refusal shows only on the first
                     // read, as a bare decryption error.
-                    stream = new FirstReadExplainingStream(ssl, ex => IsSocketError(ex) ? null : "the server ended the TLS connection right after the handshake: " + DescribeClientCertificateRefusal(ex));
+                    // A server may also close (or reset) without a TLS alert: then it refused the certificate or it is
+                    // not serving, and the message says both.
+                    stream = new FirstReadExplainingStream(ssl, ex => ex is null || IsSocketError(ex)
+                        ? $"the server closed the TLS connection right after the handshake without an answer ({(ex is null ? "end of stream" : Innermost(ex))}): either {DescribeClientCertificateRefusal(null)}, or it is not serving (in a quorum, or read-only while the client does not accept that)"
+                        : "the server ended the TLS connection right after the handshake: " + DescribeClientCertificateRefusal(ex));
                 }
             }
 
@@ -141,10 +145,13 @@ internal sealed class TransportConnector
     }
 
     /// <summary>The handshake failed after the server asked for a client certificate: most likely it refused ours, or that we had none.</summary>
-    private string DescribeClientCertificateRefusal(Exception ex)
-        => _tls!.ClientCertificateSubject is { } subject
-            ? $"the server asked for a client certificate and refused the one configured ('{subject}'): is it issued by a CA the server trusts, and valid? ({Innermost(ex)})"
-            : $"the server requires a client certificate and none is configured (set ZooKeeperTlsOptions.ClientCertificateFile) ({Innermost(ex)})";
+    private string DescribeClientCertificateRefusal(Exception? ex)
+    {
+        var cause = ex is null ? string.Empty : $" ({Innermost(ex)})";
+        return _tls!.ClientCertificateSubject is { } subject
+            ? $"the server asked for a client certificate and refused the one configured ('{subject}'): is it issued by a CA the server trusts, and valid?{cause}"
+            : $"the server requires a client certificate and none is configured (set ZooKeeperTlsOptions.ClientCertificateFile){cause}";
+    }
 
     /// <summary>True when the failure came from the TCP connection itself (e.g. reset), not from TLS.</summary>
     private static bool IsSocketError(Exception? ex)
@@ -173,10 +180,11 @@ internal sealed class TransportConnector
 }
 
 /// <summary>
-/// Passes everything through to the TLS stream, but when the first read fails (before any byte arrived) rethrows an
-/// <see cref="IOException"/> whose message explains it, when <c>explain</c> has an explanation (see <see cref="TransportConnector"/>).
+/// Passes everything through to the TLS stream, but when the first read fails or meets the end of the stream (before
+/// any byte arrived) throws an <see cref="IOException"/> whose message explains it, when <c>explain</c> has an
+/// explanation (it gets the failure, or null for the end of the stream; see <see cref="TransportConnector"/>).
 /// </summary>
-internal sealed class FirstReadExplainingStream(Stream inner, Func<Exception, string?> explain) : Stream
+internal sealed class FirstReadExplainingStream(Stream inner, Func<Exception?, string?> explain) : Stream
 {
     private bool _received;
 
@@ -203,16 +211,24 @@ internal sealed class FirstReadExplainingStream(Stream inner, Func<Exception, st
             return inner.Read(buffer);
         }
 
+        int n;
         try
         {
-            var n = inner.Read(buffer);
-            _received = n > 0;
-            return n;
+            n = inner.Read(buffer);
         }
         catch (IOException ex) when (explain(ex) is { } explanation)
         {
             throw new IOException(explanation, ex);
         }
+
+        _received = n > 0;
+        if (n == 0 && buffer.Length > 0 && explain(null) is { } closed)
+        {
+            // Closed before a single byte came back (null: no exception, the end of the stream).
+            throw new IOException(closed);
+        }
+
+        return n;
     }
 
     public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
