@@ -21,8 +21,8 @@ internal static class LeaderElectionDemo
     {
         Console.WriteLine();
         Console.WriteLine("-- leader election across two silos --");
-        using var siloA = Build("A", 11311, 30311, configure);
-        using var siloB = Build("B", 11312, 30312, configure);
+        using var siloA = Build("A", SamplePorts.Silo[0], SamplePorts.Gateway[0], configure);
+        using var siloB = Build("B", SamplePorts.Silo[1], SamplePorts.Gateway[1], configure);
         await siloA.StartAsync();
         await siloB.StartAsync();
         var a = Election(siloA);

@@ -49,9 +49,11 @@ using (var clientHost = clientBuilder.Build())
     await clientHost.StopAsync();
 }
 
-// What an operator sees with zkCli: plain JSON in {container path}/{ServiceId}/{grain type}/{grain key}/{state name}.
-var node = $"{container.BasePath}/{ZNodeNames.Encode(ServiceId)}/profile/alice/profile";
-Console.WriteLine($"{node} = {Encoding.UTF8.GetString((await container.Client.GetDataAsync(node)).Data)}");
+// What an operator sees with zkCli: {container path}/{ServiceId}/{grain type}/{grain key}.{state name} holds a first
+// line naming the format (after the byte 0x1E, not shown here) and the state as plain JSON.
+var node = $"{container.BasePath}/{ZNodeNames.Encode(ServiceId)}/profile/alice.profile";
+var stored = Encoding.UTF8.GetString((await container.Client.GetDataAsync(node)).Data).TrimStart('\u001e');
+Console.WriteLine($"{node} = {stored.Replace("\n", " | ", StringComparison.Ordinal)}");
 
 var advert = await container.AdvertiseAsync(Encoding.UTF8.GetBytes(Environment.MachineName), "silos/silo-");
 Console.WriteLine($"advertised silo 1 as {advert.CurrentPath}");
@@ -86,7 +88,7 @@ static async Task<IHost> StartSiloAsync(string[] args, int index)
     builder.UseOrleans(silo =>
     {
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ServiceId));
-        silo.ConfigureEndpoints(IPAddress.Loopback, siloPort: 11311 + index, gatewayPort: 30311 + index);   // fixed loopback ports
+        silo.ConfigureEndpoints(IPAddress.Loopback, siloPort: SamplePorts.Silo[index], gatewayPort: SamplePorts.Gateway[index]);   // loopback ports
         silo.AddZooKeeperContainer("main", url: null, streamProviderName: "zkstate");
         silo.UseZooKeeperClustering(o => o.ContainerName = "main");                      // membership in ZooKeeper
         silo.AddZooKeeperGrainStorage("zookeeper", o => o.ContainerName = "main");       // grain state in ZooKeeper
