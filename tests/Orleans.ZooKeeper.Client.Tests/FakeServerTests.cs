@@ -168,10 +168,12 @@ public sealed class FakeServerOnlyTests
             Assert.InRange(sw.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(5));
 
             var first = await fake.WaitForConnectionAsync(0);
+            // The fake's clock starts when its (possibly busy) loop takes the connection, so only the upper bound is
+            // measured here; that the attempt ended because its connect timeout ran out is what the log line says.
             var closedAfter = await first.ClientClosed.WaitAsync(TimeSpan.FromSeconds(5));
-            Assert.InRange(closedAfter, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(2.5));
+            Assert.True(closedAfter <= TimeSpan.FromSeconds(2.5), $"closed after {closedAfter}");
             await fake.WaitForConnectionAsync(1, TimeSpan.FromSeconds(5));
-            await Wait.UntilAsync(() => logger.Has(3, "within the connect timeout"), TimeSpan.FromSeconds(5), "a ConnectFailed log entry saying the handshake timed out; got:\n" + logger.Dump());
+            await Wait.UntilAsync(() => logger.Has(3, "within the connect timeout (500 ms)"), TimeSpan.FromSeconds(5), "a ConnectFailed log entry saying the handshake timed out; got:\n" + logger.Dump());
 
             // The ConnectRequest (protocol doc §2) of a new session.
             var request = first.ConnectRequest!;
