@@ -431,40 +431,6 @@ internal static class ClientBenchmark
         }
     }
 
-    /// <summary>Waits (up to 2 s) until the whole host is nearly idle: below 10 % CPU over a 50 ms window (/proc/stat).</summary>
-    private static class HostQuiet
-    {
-        public static async Task WaitAsync(CancellationToken ct)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
-            while (DateTime.UtcNow < deadline)
-            {
-                var (total0, idle0) = Sample();
-                await Task.Delay(50, ct);
-                var (total1, idle1) = Sample();
-                var total = total1 - total0;
-                if (total <= 0 || 1.0 - ((double)(idle1 - idle0) / total) < 0.10)
-                {
-                    return;
-                }
-            }
-        }
-
-        private static (long Total, long Idle) Sample()
-        {
-            try
-            {
-                var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                var v = cpu.Skip(1).Take(8).Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray();
-                return (v.Sum(), v[3] + v[4]);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-            {
-                return (0, 0);
-            }
-        }
-    }
-
     /// <summary>A process's CPU time (user + system) from /proc/PID/stat, in clock ticks of 10 ms (zero where unreadable).</summary>
     private static class ProcessCpu
     {

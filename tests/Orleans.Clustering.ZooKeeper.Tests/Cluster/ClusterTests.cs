@@ -198,7 +198,22 @@ public sealed class ClusterTests(ClusterFixture fixture, ITestOutputHelper outpu
         try
         {
             // Until the ensemble has expired every silo's session (the outage outlasts the session timeout).
-            await TestWait.UntilAsync(async () => !(await fixture.EnsembleSessionsAsync()).Overlaps(sessions), TimeSpan.FromSeconds(60), "the silos' sessions expired");
+            try
+            {
+                await TestWait.UntilAsync(async () => !(await fixture.EnsembleSessionsAsync()).Overlaps(sessions), TimeSpan.FromSeconds(60), "the silos' sessions expired");
+            }
+            catch (TimeoutException ex)
+            {
+                // Keep what the ensemble says about its sessions, so a failure can be explained.
+                var dumps = new System.Text.StringBuilder();
+                foreach (var node in fixture.Ensemble.Nodes.Where(n => n.IsRunning))
+                {
+                    dumps.Append($"--- {node.ConnectString} stat:\n{await node.FourLetterWordAsync("stat")}\n--- dump:\n{await node.FourLetterWordAsync("dump")}\n--- log:\n{node.ReadLogTail(40)}\n");
+                }
+
+                throw new TimeoutException($"{ex.Message}; silo sessions {string.Join(", ", sessions.Select(id => $"0x{id:x}"))}\n{dumps}", ex);
+            }
+
             output.WriteLine($"MEASURED cut off -> sessions expired on the ensemble: {clock.Elapsed.TotalSeconds:0.00} s (session timeout {ClusterFixture.SessionTimeoutSeconds} s)");
 
             // Meanwhile the cluster works on the membership it has: grain calls go through, nobody dies.
