@@ -62,7 +62,7 @@ internal sealed record ClientBenchmarkOptions
 /// </summary>
 internal static class ClientBenchmark
 {
-    private const int PayloadBytes = 100;
+    internal const int PayloadBytes = 100;
     private const int WarmupPasses = 2;
     private const string OurRoot = "/bench-ours";
     private const string JavaRoot = "/bench-java";
@@ -93,20 +93,7 @@ internal static class ClientBenchmark
             // forceSync=no is the harness default (ZooKeeperServerOptions.ForceSync = false); full JIT on the server.
             // The TLS row uses the same server's secure port (Netty), TLS 1.3 for both clients, trusting the test CA.
             var certificates = TestCertificates.Shared;
-            // A 1 GB heap keeps the server's garbage collections (a 20,000-node create round makes a lot of garbage)
-            // from landing in the middle of the next timed run.
-            var serverOptions = new ZooKeeperServerOptions
-            {
-                FastStartupJvm = false,
-                ForceSync = false,
-                HeapMegabytes = 1024,
-
-                // A round writes ~170,000 transactions: at the harness's snapCount (20,000) the server would take about
-                // ten snapshots per round, each a burst of server CPU landing on whichever client's run happens to be
-                // timed then. No snapshot is taken during the benchmark, so neither client pays for one at random.
-                ExtraConfig = ["snapCount=100000000"],
-                Tls = certificates.CreateServerTlsOptions(ZooKeeperTlsClientAuth.None, ZooKeeperTlsProtocols.Tls13),
-            };
+            var serverOptions = ServerOptions();
             await using var server = await ZooKeeperServer.StartNewAsync(serverOptions, ct);
             var serverVersion = await ServerVersionAsync(server, ct);
 
@@ -288,6 +275,23 @@ internal static class ClientBenchmark
             JavaSelfTest.TryDeleteDirectory(workDir);
         }
     }
+
+    /// <summary>
+    /// The benchmark server (also used by <c>floor</c>): full JIT, forceSync=no (the harness default). A 1 GB heap keeps
+    /// the server's garbage collections (a 20,000-node create round makes a lot of garbage) from landing in the middle
+    /// of the next timed run. A round writes ~170,000 transactions: at the harness's snapCount (20,000) the server would
+    /// take about ten snapshots per round, each a burst of server CPU landing on whichever client's run happens to be
+    /// timed then; no snapshot is taken during the benchmark, so neither client pays for one at random. The secure
+    /// port (TLS 1.3, the test CA) makes the server use Netty for its plain port too.
+    /// </summary>
+    internal static ZooKeeperServerOptions ServerOptions() => new()
+    {
+        FastStartupJvm = false,
+        ForceSync = false,
+        HeapMegabytes = 1024,
+        ExtraConfig = ["snapCount=100000000"],
+        Tls = TestCertificates.Shared.CreateServerTlsOptions(ZooKeeperTlsClientAuth.None, ZooKeeperTlsProtocols.Tls13),
+    };
 
     /// <summary>setData/getData rows of the Java driver rotate over {dataBase}/n0..n999 (one node set per Java client); creates go under <paramref name="createBase"/>.</summary>
     private static string DataOrCreateBase(Row row, string dataBase, string createBase) => row.Op == "create" ? createBase : dataBase;

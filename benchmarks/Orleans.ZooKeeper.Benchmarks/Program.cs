@@ -3,11 +3,14 @@
 //   storage [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--diagnose]
 //                                                    grain storage read-modify-write: our ZooKeeper provider vs our raw
 //                                                    client vs Orleans' Redis provider vs memory storage (Storage/StorageBenchmark.cs)
-//   scale [--states N,N] [--seconds N] [--rounds N] [--warmup N] [--concurrency N]
+//   scale [--states N,N] [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--snap-count N]
 //                                                    N grain states (default 1,000 and 100,000) on a 3-node ensemble:
 //                                                    rates, znodes, heap, snapshot, restart (Scale/ScaleBenchmark.cs)
+//   floor                                            our client vs a bare socket with prebuilt frames on the server-bound
+//                                                    rows of `client`: how close ours is to what the server allows (Floor/FloorBenchmark.cs)
 //   java-selftest [--tls]                            the Java reference client alone (JavaSelfTest.cs); --tls: over TLS 1.3
 using Orleans.ZooKeeper.Benchmarks;
+using Orleans.ZooKeeper.Benchmarks.Floor;
 using Orleans.ZooKeeper.Benchmarks.Scale;
 using Orleans.ZooKeeper.Benchmarks.Storage;
 
@@ -47,6 +50,8 @@ try
             }
 
             return await ScaleBenchmark.RunAsync(scaleOptions, ct);
+        case "floor" when args.Length == 1:
+            return await FloorBenchmark.RunAsync(ct);
         case "java-selftest" when args.Length == 1:
             return await JavaSelfTest.RunAsync(tls: false, ct);
         case "java-selftest" when args.Length == 2 && args[1] == "--tls":
@@ -65,7 +70,8 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: Orleans.ZooKeeper.Benchmarks client [--rounds N] [--async-continuations]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks storage [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--diagnose]");
-    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks scale [--states N,N] [--seconds N] [--rounds N] [--warmup N] [--concurrency N]");
+    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks scale [--states N,N] [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--snap-count N]");
+    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks floor");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks java-selftest [--tls]");
     return 2;
 }

@@ -30,6 +30,9 @@ internal sealed record ScaleBenchmarkOptions
     /// <summary>Storage calls in flight.</summary>
     public int Concurrency { get; init; } = 64;
 
+    /// <summary>The members' <c>snapCount</c>: ZooKeeper's own default (the test harness lowers it to 20,000 so tests see snapshots).</summary>
+    public int SnapCount { get; init; } = 100_000;
+
     public static bool TryParse(ReadOnlySpan<string> args, out ScaleBenchmarkOptions options, out string? error)
     {
         options = new ScaleBenchmarkOptions();
@@ -60,6 +63,15 @@ internal sealed record ScaleBenchmarkOptions
                     }
 
                     options = options with { States = counts };
+                    break;
+                case "--snap-count":
+                    if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var snapCount) || snapCount < 1)
+                    {
+                        error = $"scale: --snap-count '{text}' must be a positive whole number";
+                        return false;
+                    }
+
+                    options = options with { SnapCount = snapCount };
                     break;
                 case "--seconds" or "--rounds" or "--concurrency" or "--warmup":
                     var least = name == "--warmup" ? 0 : 1;
@@ -110,7 +122,6 @@ internal static class ScaleBenchmark
     private const string Provider = "zookeeper";
     private const string StateName = "state";
     private const int PayloadChars = 1000;
-    private const string SnapCountLine = "snapCount=100000";
 
     public static async Task<int> RunAsync(ScaleBenchmarkOptions options, CancellationToken ct)
     {
@@ -131,9 +142,9 @@ internal static class ScaleBenchmark
 
     private static async Task<ScaleResult> RunOneAsync(int n, ScaleBenchmarkOptions options, CancellationToken ct)
     {
-        // snapCount: ZooKeeper's own default (the test harness lowers it to 20,000 so tests see snapshots). With it, a
-        // member snapshots its whole tree every 50,000-100,000 transactions, as a production server would.
-        var ensembleOptions = new ZooKeeperEnsembleOptions { ForceSync = false, FastStartupJvm = false, HeapMegabytes = 2048, ExtraConfig = [SnapCountLine] };
+        // With ZooKeeper's default snapCount a member snapshots its whole tree every 50,000-100,000 transactions, as a
+        // production server would.
+        var ensembleOptions = new ZooKeeperEnsembleOptions { ForceSync = false, FastStartupJvm = false, HeapMegabytes = 2048, ExtraConfig = [SnapCountLine(options)] };
         await using var ensemble = await ZooKeeperEnsemble.StartNewAsync(ensembleOptions, ct);
         using var host = BuildSilo(ensemble.ConnectString);
         await host.StartAsync(ct);
@@ -258,6 +269,8 @@ internal static class ScaleBenchmark
     private static Task WriteAsync(IGrainStorage storage, GrainId id, GrainState<ScaleState> state, CancellationToken ct)
         => storage.WriteStateAsync(StateName, id, state, ct);
 
+    private static string SnapCountLine(ScaleBenchmarkOptions options) => "snapCount=" + options.SnapCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private static GrainId Id(int i) => GrainId.Create("scale", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static ScaleState NewState(long counter) => new() { Counter = counter, Payload = new string('p', PayloadChars) };
@@ -280,7 +293,7 @@ internal static class ScaleBenchmark
     private static void Report(ScaleBenchmarkOptions options, IReadOnlyList<ScaleResult> results)
     {
         Console.WriteLine();
-        Console.WriteLine(Invariant($"3-node loopback ensemble per N (forceSync=no, {SnapCountLine}, -Xmx2g); our provider's IGrainStorage called directly, {options.Concurrency} calls in flight; state = Counter + {PayloadChars}-char payload"));
+        Console.WriteLine(Invariant($"3-node loopback ensemble per N (forceSync=no, {SnapCountLine(options)}, -Xmx2g); our provider's IGrainStorage called directly, {options.Concurrency} calls in flight; state = Counter + {PayloadChars}-char payload"));
         Console.WriteLine(Invariant($"rates: medians of {options.Rounds} round(s) × {options.Seconds} s after {options.WarmupRounds} untimed (min in brackets); update = read + ETag-checked write of a random state"));
         Console.WriteLine("heap = live heap after a full GC (jcmd GC.run), average over the 3 nodes; overhead = heap − stored bytes (mntr zk_approximate_data_size: data + path)");
         Console.WriteLine("N       | create/s | updates/s        | reads/s          | znodes/state | stored B/state | heap B/state | overhead B/state | snapshot   | restart→read");
