@@ -73,6 +73,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         return drained.Task;
     }
 
+    /// <summary>True while the event loop has posted events, state changes or replies queued behind them still to deliver.</summary>
+    internal bool HasPendingEvents => _session.Dispatcher.HasPending;
+
     /// <summary>Raised on every state change, in order, on the event loop.</summary>
     public event EventHandler<ConnectionStateChange>? StateChanged;
 

@@ -22,7 +22,9 @@ public sealed class ZooKeeperClientOptions
     /// <summary>
     /// Upper bound on one connection attempt (TCP connect, TLS handshake, session handshake). Null: the session
     /// timeout ÷ number of servers, but at least 1 s and at most 10 s, so a server that accepts connections and never
-    /// answers cannot hold up failover for long, whatever the session timeout.
+    /// answers cannot hold up failover for long, whatever the session timeout; and while an established session is
+    /// being re-established, at most a third of its negotiated timeout (at least 1 s), so one attempt that hangs
+    /// cannot cost the session. A value set here is used as it is.
     /// </summary>
     public TimeSpan? ConnectTimeout { get; set; }
 

@@ -72,6 +72,35 @@ public sealed class SessionTests(FastTickServerFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_reconnect_attempt_the_server_never_answers_costs_one_attempt_not_the_session()
+    {
+        // ZooKeeper 3.8 can leave open a connection it accepted while still starting (closing it throws), and never
+        // answers the handshake sent on it. With one server, the usual connect timeout (session timeout ÷ servers)
+        // would let that single attempt outlast the session.
+        var sessionTimeout = TimeSpan.FromSeconds(4);
+        await using var proxy = new TcpProxy(fixture.Server.Port);
+        await using var client = await Clients.ConnectAsync(proxy.ConnectString, sessionTimeout);
+        Assert.Equal(sessionTimeout, client.NegotiatedSessionTimeout);
+        var states = new StateRecorder(client);
+        var session = client.SessionId;
+        var node = Clients.UniquePath("held");
+        await client.CreateAsync(node, mode: CreateMode.Ephemeral);
+
+        proxy.CutAndHold();
+        await Wait.UntilAsync(() => proxy.HeldCount >= 1, what: "the client's first attempt after the cut is held");
+        var held = System.Diagnostics.Stopwatch.StartNew();
+        proxy.Unblock();
+        await states.WaitForAsync(s => s.Count >= 2 && s[^1].State == ConnectionState.Connected);
+        var back = held.Elapsed;
+
+        Assert.Equal(session, client.SessionId);
+        Assert.Equal(new[] { ConnectionState.Suspended, ConnectionState.Connected }, states.States);
+        Assert.NotNull(await client.ExistsAsync(node));
+        Assert.Equal(1, proxy.HeldCount);
+        Assert.True(back < sessionTimeout, $"reconnected {back.TotalMilliseconds:0} ms after the held attempt began; the session timeout is {sessionTimeout.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
     public async Task Pending_requests_fail_with_connection_loss_and_calls_while_suspended_are_bounded()
     {
         await using var proxy = new TcpProxy(fixture.Server.Port);

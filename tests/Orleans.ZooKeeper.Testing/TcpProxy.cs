@@ -12,9 +12,11 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly int _targetPort;
     private readonly object _lock = new();
     private readonly List<(TcpClient Client, TcpClient Upstream)> _pairs = [];
+    private readonly List<TcpClient> _held = [];
     private readonly CancellationTokenSource _cts = new();
     private readonly TcpListener _listener;
     private bool _blocked;
+    private bool _holding;
     private int _accepted;
 
     /// <summary>Starts forwarding a new loopback port to <paramref name="targetPort"/>.</summary>
@@ -67,12 +69,40 @@ public sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Lets new connections through again.</summary>
+    /// <summary>Lets new connections through again (connections held by <see cref="CutAndHold"/> stay held).</summary>
     public void Unblock()
     {
         lock (_lock)
         {
             _blocked = false;
+            _holding = false;
+        }
+    }
+
+    /// <summary>
+    /// Drops every connection and holds new ones open without forwarding anything, in either direction, until the
+    /// proxy is disposed: a server that takes a connection and never answers. <see cref="Unblock"/> lets later
+    /// connections through.
+    /// </summary>
+    public void CutAndHold()
+    {
+        Block();
+        lock (_lock)
+        {
+            _blocked = false;
+            _holding = true;
+        }
+    }
+
+    /// <summary>Connections held open by <see cref="CutAndHold"/> so far.</summary>
+    public int HeldCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _held.Count;
+            }
         }
     }
 
@@ -95,6 +125,11 @@ public sealed class TcpProxy : IAsyncDisposable
             lock (_lock)
             {
                 blocked = _blocked;
+                if (_holding)
+                {
+                    _held.Add(client);
+                    continue;
+                }
             }
 
             if (blocked)
@@ -196,6 +231,16 @@ public sealed class TcpProxy : IAsyncDisposable
         _cts.Cancel();
         _listener.Stop();
         Block();
+        lock (_lock)
+        {
+            foreach (var held in _held)
+            {
+                held.Dispose();
+            }
+
+            _held.Clear();
+        }
+
         _cts.Dispose();
         return ValueTask.CompletedTask;
     }

@@ -33,9 +33,30 @@ internal sealed partial class ZooKeeperSession
         return remaining > 0 ? TimeSpan.FromMilliseconds(remaining) : TimeSpan.Zero;
     }
 
-    /// <summary>One TCP connect + TLS + session handshake attempt: the option, else the session timeout ÷ servers, within 1..10 s.</summary>
-    public TimeSpan ConnectTimeout => Options.ConnectTimeout
-        ?? TimeSpan.FromMilliseconds(Math.Clamp(Options.SessionTimeout.TotalMilliseconds / _servers.Count, 1000, 10_000));
+    /// <summary>
+    /// One TCP connect + TLS + session handshake attempt: the option; else the session timeout ÷ servers, within
+    /// 1..10 s, and while a session is being re-established at most a third of its negotiated timeout (at least 1 s).
+    /// A server that takes the connection and never answers (ZooKeeper 3.8 leaves open a connection it accepted while
+    /// still loading its data) then costs one attempt, not the session: two more fit before the session could expire.
+    /// </summary>
+    public TimeSpan ConnectTimeout
+    {
+        get
+        {
+            if (Options.ConnectTimeout is { } configured)
+            {
+                return configured;
+            }
+
+            var milliseconds = Math.Clamp(Options.SessionTimeout.TotalMilliseconds / _servers.Count, 1000, 10_000);
+            if (_seenReadWriteServer && _leaseConnection is { } last)
+            {
+                milliseconds = Math.Min(milliseconds, Math.Max(1000, last.NegotiatedTimeoutMs / 3.0));
+            }
+
+            return TimeSpan.FromMilliseconds(milliseconds);
+        }
+    }
 
     private void SendLoop()
     {
