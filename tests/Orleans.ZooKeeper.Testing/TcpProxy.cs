@@ -152,6 +152,15 @@ public sealed class TcpProxy : IAsyncDisposable
 
             lock (_lock)
             {
+                // Block (or CutAndHold) may have run while the upstream connection was being made: it dropped the
+                // connections it knew of, so this one must not start forwarding behind its back.
+                if (_blocked || _holding)
+                {
+                    client.Dispose();
+                    upstream.Dispose();
+                    continue;
+                }
+
                 _pairs.Add((client, upstream));
             }
 

@@ -211,7 +211,8 @@ public sealed class ClusterTests(ClusterFixture fixture, ITestOutputHelper outpu
                     dumps.Append($"--- {node.ConnectString} stat:\n{await node.FourLetterWordAsync("stat")}\n--- dump:\n{await node.FourLetterWordAsync("dump")}\n--- log:\n{node.ReadLogTail(40)}\n");
                 }
 
-                throw new TimeoutException($"{ex.Message}; silo sessions {string.Join(", ", sessions.Select(id => $"0x{id:x}"))}\n{dumps}", ex);
+                var forwarded = string.Join(", ", fixture.Proxies.Select(p => $"{p.ConnectString}: {p.ConnectionCount}"));
+                throw new TimeoutException($"{ex.Message}; silo sessions {string.Join(", ", sessions.Select(id => $"0x{id:x}"))}; connections the blocked proxies still forward: {forwarded}\n{dumps}", ex);
             }
 
             output.WriteLine($"MEASURED cut off -> sessions expired on the ensemble: {clock.Elapsed.TotalSeconds:0.00} s (session timeout {ClusterFixture.SessionTimeoutSeconds} s)");
