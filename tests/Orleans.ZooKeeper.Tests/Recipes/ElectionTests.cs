@@ -86,7 +86,9 @@ public sealed class ElectionTests(ServerFixture fixture)
         Assert.False(electionA.IsLeader); // on the spot, whether or not the announcement went out yet
         Assert.Equal(0, electionA.FencingToken);
         pair.Proxy.Unblock();
-        await UntilAsync(() => electionA.IsLeader, "A leads again");
+
+        // IsLeader turns true before the StateChanged handlers run: wait for the announcement too.
+        await UntilAsync(() => electionA.IsLeader && pair.SeenA.Items.Count >= 3, "A leads again and announced it");
 
         Assert.Equal(session, a.Client.SessionId);
         Assert.Equal(token, electionA.FencingToken);
