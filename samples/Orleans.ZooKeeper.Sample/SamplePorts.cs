@@ -10,9 +10,9 @@ internal static class SamplePorts
 {
     private static readonly int[] Ports = Read();
 
-    public static int[] Silo => [Ports[0], Ports[1]];
+    public static IReadOnlyList<int> Silo { get; } = [Ports[0], Ports[1]];
 
-    public static int[] Gateway => [Ports[2], Ports[3]];
+    public static IReadOnlyList<int> Gateway { get; } = [Ports[2], Ports[3]];
 
     private static int[] Read()
     {

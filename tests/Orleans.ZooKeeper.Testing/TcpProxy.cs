@@ -54,20 +54,7 @@ public sealed class TcpProxy : IAsyncDisposable
     }
 
     /// <summary>Drops every connection and refuses (accepts and immediately closes) new ones.</summary>
-    public void Block()
-    {
-        lock (_lock)
-        {
-            _blocked = true;
-            foreach (var (c, u) in _pairs)
-            {
-                c.Dispose();
-                u.Dispose();
-            }
-
-            _pairs.Clear();
-        }
-    }
+    public void Block() => Cut(hold: false);
 
     /// <summary>Lets new connections through again (connections held by <see cref="CutAndHold"/> stay held).</summary>
     public void Unblock()
@@ -84,13 +71,22 @@ public sealed class TcpProxy : IAsyncDisposable
     /// proxy is disposed: a server that takes a connection and never answers. <see cref="Unblock"/> lets later
     /// connections through.
     /// </summary>
-    public void CutAndHold()
+    public void CutAndHold() => Cut(hold: true);
+
+    /// <summary>Drops every forwarded connection; new ones are then refused, or held when <paramref name="hold"/>.</summary>
+    private void Cut(bool hold)
     {
-        Block();
         lock (_lock)
         {
-            _blocked = false;
-            _holding = true;
+            _blocked = !hold;
+            _holding = hold;
+            foreach (var (c, u) in _pairs)
+            {
+                c.Dispose();
+                u.Dispose();
+            }
+
+            _pairs.Clear();
         }
     }
 

@@ -47,14 +47,14 @@ internal static class FloorBenchmark
         var setFrames = nodes.Select(n => bare.SetDataFrame(n, payload)).ToArray();
         var runs = 0;
 
-        double RunBare((string Name, string Op, string Mode, int Count) row)
+        async Task<double> RunBareAsync((string Name, string Op, string Mode, int Count) row)
         {
             var frames = row.Op == "getData" ? getFrames : setFrames;
             byte[]? batch = null;
             var parent = BareRoot + "/r" + (++runs).ToString(CultureInfo.InvariantCulture);
             if (row.Op == "create")
             {
-                ours.Client.EnsurePathAsync(parent, cancellationToken: ct).AsTask().GetAwaiter().GetResult();
+                await ours.Client.EnsurePathAsync(parent, cancellationToken: ct);
                 batch = bare.CreateFrames([.. Enumerable.Range(0, row.Count).Select(i => parent + "/c" + i.ToString(CultureInfo.InvariantCulture))], payload);
             }
             else if (row.Mode == "pipelined")
@@ -78,7 +78,7 @@ internal static class FloorBenchmark
             var rate = row.Count / clock.Elapsed.TotalSeconds;
             if (row.Op == "create")
             {
-                ours.Client.DeleteRecursiveAsync(parent, ct).AsTask().GetAwaiter().GetResult();
+                await ours.Client.DeleteRecursiveAsync(parent, ct);
             }
 
             return rate;
@@ -103,7 +103,7 @@ internal static class FloorBenchmark
         {
             foreach (var row in Rows)
             {
-                RunBare(row);
+                await RunBareAsync(row);
                 await RunOursAsync(row);
             }
         }
@@ -120,12 +120,12 @@ internal static class FloorBenchmark
                     await HostQuiet.WaitAsync(ct);
                     o = await RunOursAsync(Rows[r]);
                     await HostQuiet.WaitAsync(ct);
-                    b = RunBare(Rows[r]);
+                    b = await RunBareAsync(Rows[r]);
                 }
                 else
                 {
                     await HostQuiet.WaitAsync(ct);
-                    b = RunBare(Rows[r]);
+                    b = await RunBareAsync(Rows[r]);
                     await HostQuiet.WaitAsync(ct);
                     o = await RunOursAsync(Rows[r]);
                 }
