@@ -74,7 +74,7 @@ public sealed class AuthTests(SharedServerFixture fixture)
         using var logs = new LogCapture();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         await using var client = await ZooKeeperClient.ConnectAsync(Clients.Options(fixture.Server.ConnectString), factory.CreateLogger<ZooKeeperClient>());
-        var states = new StateRecorder(client);
+        var states = await StateRecorder.AfterConnectAsync(client);
         var secret = "top-secret-token";
         var ex = await Assert.ThrowsAnyAsync<ZooKeeperException>(async () => await client.AddAuthAsync(new AuthInfo("nosuchscheme", Encoding.UTF8.GetBytes(secret))));
         Assert.Equal(ErrorCode.AuthFailed, ex.Code);

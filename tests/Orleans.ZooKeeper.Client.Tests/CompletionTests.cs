@@ -13,7 +13,8 @@ public sealed class CompletionTests(SharedServerFixture fixture)
         var options = FakeScenarios.Options(gate.Address);
         options.RunContinuationsAsynchronously = asyncContinuations;
         await using var client = await ZooKeeperClient.ConnectAsync(options);
-        await EventsDeliveredAsync(client);
+        // A reply arriving while connect-time events are still queued completes behind them, off the reader (by design).
+        await Clients.EventsDeliveredAsync(client);
 
         // The reply is held back until the continuation is registered, so it cannot run on this thread.
         var where = Where(client.ExistsAsync("/x"));
@@ -41,7 +42,8 @@ public sealed class CompletionTests(SharedServerFixture fixture)
     {
         await using var gate = new GatedServer();
         await using var client = await ZooKeeperClient.ConnectAsync(FakeScenarios.Options(gate.Address));
-        await EventsDeliveredAsync(client);
+        // A reply arriving while connect-time events are still queued completes behind them, off the reader (by design).
+        await Clients.EventsDeliveredAsync(client);
         var blocked = BlockInside(client, client.ExistsAsync("/x"));
         await gate.RequestReceived.WithTimeout();
         gate.Open();
@@ -67,14 +69,6 @@ public sealed class CompletionTests(SharedServerFixture fixture)
             return (thread, stat);
         }
     }
-
-    /// <summary>
-    /// Waits until the connect-time state change has been delivered: a reply that arrives while events are still queued
-    /// is completed behind them, on the event loop (so no caller sees data before an event that came first), which
-    /// under load would put these tests' continuation off the reader for a reason they do not test.
-    /// </summary>
-    private static Task EventsDeliveredAsync(ZooKeeperClient client)
-        => Wait.UntilAsync(() => !client.HasPendingEvents, what: "the connect-time events were delivered");
 
     /// <summary>A fake server that holds back its replies until <see cref="Open"/>, then answers everything with a Stat.</summary>
     private sealed class GatedServer : IAsyncDisposable

@@ -53,7 +53,7 @@ public sealed class FailoverTests(EnsembleFixture fixture, ITestOutputHelper out
         }
 
         await using var client = await ZooKeeperClient.ConnectAsync(options);
-        var states = new StateRecorder(client);
+        var states = await StateRecorder.AfterConnectAsync(client);
         var session = client.SessionId;
         var root = Clients.UniquePath(killLeader ? "fo-leader" : "fo-conn");
         await client.CreateAsync(root);

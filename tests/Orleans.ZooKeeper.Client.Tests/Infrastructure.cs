@@ -55,6 +55,17 @@ internal sealed class StateRecorder
         };
     }
 
+    /// <summary>
+    /// A recorder for a client that is already connected: it starts listening once the connect-time state changes
+    /// have been delivered (they are queued on the event loop and may still be on their way when ConnectAsync
+    /// returns), so it records only what happens from here on.
+    /// </summary>
+    public static async Task<StateRecorder> AfterConnectAsync(ZooKeeperClient client)
+    {
+        await Clients.EventsDeliveredAsync(client);
+        return new StateRecorder(client);
+    }
+
     public List<ConnectionStateChange> Snapshot()
     {
         lock (_changes)
@@ -81,6 +92,13 @@ internal static class Clients
 
     public static Task<ZooKeeperClient> ConnectAsync(string connectString, TimeSpan? sessionTimeout = null)
         => ZooKeeperClient.ConnectAsync(Options(connectString, sessionTimeout));
+
+    /// <summary>
+    /// Waits until the client's event loop has delivered everything queued so far (e.g. the CONNECTED change, which
+    /// may still be on its way when ConnectAsync returns; replies arriving meanwhile are completed behind it).
+    /// </summary>
+    public static Task EventsDeliveredAsync(ZooKeeperClient client)
+        => Wait.UntilAsync(() => !client.HasPendingEvents, what: "the client's queued events were delivered");
 
     /// <summary>A fresh, unique test root path.</summary>
     public static string UniquePath(string prefix = "t") => $"/{prefix}-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid():N}";

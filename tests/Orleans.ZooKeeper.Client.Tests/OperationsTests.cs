@@ -233,7 +233,7 @@ public sealed class OperationsTests(SharedServerFixture fixture) : IAsyncLifetim
         var node = P("big");
         await _client.CreateAsync(node);
         var sessionBefore = _client.SessionId;
-        var states = new StateRecorder(_client);
+        var states = await StateRecorder.AfterConnectAsync(_client);
         var tooBig = new byte[ZooKeeperClientOptions.DefaultMaxPacketSize];
         var ex = await Assert.ThrowsAsync<PacketTooLargeException>(async () => await _client.SetDataAsync(node, tooBig));
         Assert.Equal(node, ex.Path);

@@ -29,7 +29,7 @@ public sealed class ReadOnlyModeTests
         // The connect string lists every node: only the survivor answers, read-only.
         var options = new ZooKeeperClientOptions { ConnectString = ensemble.ConnectString, SessionTimeout = TimeSpan.FromSeconds(4), CanBeReadOnly = true };
         await using var client = await ZooKeeperClient.ConnectAsync(options);
-        var states = new StateRecorder(client);
+        var states = await StateRecorder.AfterConnectAsync(client);
         Assert.Equal(ConnectionState.Connected, client.State);
         Assert.Equal(KeeperState.ConnectedReadOnly, client.KeeperState);
         Assert.Equal(survivor.ConnectString, client.CurrentServer);

@@ -49,7 +49,7 @@ public sealed class SessionTests(FastTickServerFixture fixture) : IClassFixture<
         await using var proxy = new TcpProxy(fixture.Server.Port);
         await using var client = await Clients.ConnectAsync(proxy.ConnectString, SessionTimeout);
         await using var writer = await Clients.ConnectAsync(fixture.Server.ConnectString);
-        var states = new StateRecorder(client);
+        var states = await StateRecorder.AfterConnectAsync(client);
         var session = client.SessionId;
         var node = Clients.UniquePath("resume");
         await client.CreateAsync(node, mode: CreateMode.Ephemeral);
@@ -81,7 +81,7 @@ public sealed class SessionTests(FastTickServerFixture fixture) : IClassFixture<
         await using var proxy = new TcpProxy(fixture.Server.Port);
         await using var client = await Clients.ConnectAsync(proxy.ConnectString, sessionTimeout);
         Assert.Equal(sessionTimeout, client.NegotiatedSessionTimeout);
-        var states = new StateRecorder(client);
+        var states = await StateRecorder.AfterConnectAsync(client);
         var session = client.SessionId;
         var node = Clients.UniquePath("held");
         await client.CreateAsync(node, mode: CreateMode.Ephemeral);
@@ -150,7 +150,7 @@ public sealed class SessionTests(FastTickServerFixture fixture) : IClassFixture<
         await using var proxy = new TcpProxy(fixture.Server.Port);
         await using var client = await Clients.ConnectAsync(proxy.ConnectString, SessionTimeout);
         await using var observer = await Clients.ConnectAsync(fixture.Server.ConnectString);
-        var states = new StateRecorder(client);
+        var states = await StateRecorder.AfterConnectAsync(client);
         var oldSession = client.SessionId;
         var node = Clients.UniquePath("expire");
         await client.CreateAsync(node, mode: CreateMode.Ephemeral);
@@ -199,7 +199,7 @@ public sealed class SessionTests(FastTickServerFixture fixture) : IClassFixture<
     {
         await using var server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions { TickTime = 200 });
         await using var client = await Clients.ConnectAsync(server.ConnectString, TimeSpan.FromMilliseconds(1200));
-        var states = new StateRecorder(client);
+        var states = await StateRecorder.AfterConnectAsync(client);
         server.Pause();
         try
         {

@@ -355,7 +355,7 @@ public sealed class TlsFailoverTests(TlsEnsembleFixture fixture, ITestOutputHelp
             t.ClientKeyFile = certs.Client.PrivateKeyPemPath;
         });
         await using var client = await ZooKeeperClient.ConnectAsync(options);
-        var states = new StateRecorder(client);
+        var states = await StateRecorder.AfterConnectAsync(client);
         var session = client.SessionId;
         Assert.NotNull(client.TlsProtocol);
 
