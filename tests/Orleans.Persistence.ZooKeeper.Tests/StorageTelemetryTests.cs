@@ -65,8 +65,9 @@ public sealed class StorageTelemetryTests(ServerFixture fixture)
 
         tracer.ForceFlush();
 
-        // The listener hears the whole process (other test classes run alongside): this test's trace only.
-        spans = spans.Where(s => s.TraceId == traceId).ToList();
+        // The listener hears the whole process (other test classes run alongside, their spans arriving on other
+        // threads): a copy of this test's trace only.
+        spans = spans.ToArray().Where(s => s.TraceId == traceId).ToList();
         var storageSpans = spans.Where(s => s.Source.Name == ZooKeeperGrainStorageDiagnostics.ActivitySourceName).ToList();
         Assert.Equal(["zookeeper.storage write", "zookeeper.storage write", "zookeeper.storage read"], storageSpans.Select(s => s.DisplayName));
         Assert.All(storageSpans, s => Assert.Equal(callerId, s.ParentSpanId.ToString()));
@@ -109,14 +110,16 @@ public sealed class StorageTelemetryTests(ServerFixture fixture)
         await grain.Set("traced");
         tracer.ForceFlush();
 
-        // This grain's write (other tests' grains may write alongside); its key stands in the path as it is.
-        var write = Assert.Single(spans, s => s.DisplayName == "zookeeper.storage write" && (s.GetTagItem("zookeeper.path") as string)?.Contains(key, StringComparison.Ordinal) == true);
-        var parent = Assert.Single(spans, s => s.SpanId == write.ParentSpanId);
+        // This grain's write (other tests' grains may write alongside, their spans arriving on other threads: read a
+        // copy); its key stands in the path as it is.
+        var exported = spans.ToArray();
+        var write = Assert.Single(exported, s => s.DisplayName == "zookeeper.storage write" && (s.GetTagItem("zookeeper.path") as string)?.Contains(key, StringComparison.Ordinal) == true);
+        var parent = Assert.Single(exported, s => s.SpanId == write.ParentSpanId);
         Assert.StartsWith("Microsoft.Orleans.", parent.Source.Name, StringComparison.Ordinal);
 
         // ... and all the way up to the client's call of the grain.
         var chain = new List<Activity> { write };
-        while (spans.FirstOrDefault(s => s.SpanId == chain[^1].ParentSpanId) is { } up)
+        while (exported.FirstOrDefault(s => s.SpanId == chain[^1].ParentSpanId) is { } up)
         {
             chain.Add(up);
         }
