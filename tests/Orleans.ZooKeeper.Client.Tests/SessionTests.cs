@@ -166,6 +166,9 @@ public sealed class SessionTests(FastTickServerFixture fixture) : IClassFixture<
         var seen = states.Snapshot();
         Assert.Equal(new[] { ConnectionState.Suspended, ConnectionState.Lost, ConnectionState.Connected }, seen.Select(c => c.State));
         Assert.Equal(KeeperState.Expired, seen[1].KeeperState);
+        Assert.Equal(oldSession, seen[0].SessionId);
+        Assert.Equal(oldSession, seen[1].SessionId); // LOST names the session that was lost
+        Assert.Contains($"SessionId = 0x{oldSession:x},", seen[1].ToString(), StringComparison.Ordinal);
         Assert.NotEqual(oldSession, client.SessionId);
         Assert.Equal(client.SessionId, seen[2].SessionId);
         var ended = await watchEnded.Task.WithTimeout();

@@ -51,4 +51,27 @@ public sealed class AdvertisementTests(ServerFixture fixture)
         Assert.Equal(container.Client.SessionId, stat.EphemeralOwner);
         Assert.Single(await outsider.GetChildrenAsync(path + "/svc"));
     }
+
+    /// <summary>Disposed while the connection is down, with the session alive: the node goes once the session reconnects (it advertised a disposed advertisement for as long as the session lived).</summary>
+    [Fact]
+    public async Task An_advertisement_disposed_while_suspended_is_removed_when_its_session_reconnects()
+    {
+        await using var proxy = new TcpProxy(fixture.Server.Port);
+        var path = "/adverts-" + Guid.NewGuid().ToString("N")[..8];
+        await using var container = ZooKeeperContainer.Create("flaky", $"zookeeper://{proxy.ConnectString}{path}");
+        await container.StartAsync();
+        await using var observer = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = fixture.Server.ConnectString });
+        var ad = await container.AdvertiseAsync(Encoding.UTF8.GetBytes("silo"), "members/m-");
+        var node = ad.CurrentPath!;
+        var session = container.Client.SessionId;
+
+        proxy.Block();
+        await TestWait.UntilAsync(() => container.State == ZooKeeperContainerState.Suspended, TimeSpan.FromSeconds(30), "SUSPENDED");
+        await ad.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)); // does not wait for the connection
+        Assert.NotNull(await observer.ExistsAsync(node)); // the session is alive, so is its node for now
+        proxy.Unblock();
+
+        await TestWait.UntilAsync(async () => await observer.ExistsAsync(node) is null, TimeSpan.FromSeconds(30), "the disposed advertisement's node was deleted after the reconnect");
+        Assert.Equal(session, container.Client.SessionId);
+    }
 }

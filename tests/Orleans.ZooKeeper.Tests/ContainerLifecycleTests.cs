@@ -130,7 +130,7 @@ public sealed class ContainerLifecycleTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task Stopping_a_container_whose_session_has_expired_takes_no_fixed_wait_and_ends_its_state_stream()
+    public async Task Stopping_a_container_whose_session_has_expired_takes_no_fixed_wait_ends_its_state_stream_and_its_LOST_names_the_lost_session()
     {
         await using var proxy = new TcpProxy(fixture.Server.Port);
         var path = "/expired-" + Guid.NewGuid().ToString("N")[..8];
@@ -145,14 +145,14 @@ public sealed class ContainerLifecycleTests(ServerFixture fixture)
         try
         {
             var changes = container.StateChangesAsync();
-            var seen = new List<ZooKeeperContainerState>();
+            var seen = new List<ZooKeeperContainerStateChanged>();
             var reading = Task.Run(async () =>
             {
                 await foreach (var e in changes)
                 {
                     lock (seen)
                     {
-                        seen.Add(e.State);
+                        seen.Add(e);
                     }
                 }
             });
@@ -174,8 +174,13 @@ public sealed class ContainerLifecycleTests(ServerFixture fixture)
             await reading.WaitAsync(Timeout);
             lock (seen)
             {
-                Assert.Equal([ZooKeeperContainerState.Connected, ZooKeeperContainerState.Suspended, ZooKeeperContainerState.Lost], seen.Take(3));
-                Assert.Equal(ZooKeeperContainerState.Lost, seen[^1]);
+                Assert.Equal([ZooKeeperContainerState.Connected, ZooKeeperContainerState.Suspended, ZooKeeperContainerState.Lost], seen.Take(3).Select(e => e.State));
+                Assert.Equal(ZooKeeperContainerState.Lost, seen[^1].State);
+
+                // LOST names the session that was lost (not 0), shown in hex as logs and health data show it.
+                Assert.All(seen.Take(3), e => Assert.Equal(session, e.SessionId));
+                Assert.Contains($"SessionId = 0x{session:x},", seen[2].ToString(), StringComparison.Ordinal);
+                Assert.Equal($"0x{session:x}", SessionIds.Format(session));
             }
         }
         finally

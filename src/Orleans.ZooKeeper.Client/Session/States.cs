@@ -39,7 +39,10 @@ public enum KeeperState
 /// <param name="State">The new kazoo-style state.</param>
 /// <param name="PreviousState">The state before.</param>
 /// <param name="KeeperState">The raw keeper state that caused it.</param>
-/// <param name="SessionId">The session id (0 when there is none).</param>
+/// <param name="SessionId">
+/// The session the change is about: the current one, or for LOST the session that was lost (expired, refused, closed);
+/// 0 when there was none. Shown as <c>0x…</c> hex, as everywhere else.
+/// </param>
 /// <param name="Server">The server connected to, when connected.</param>
 /// <param name="Timestamp">When the client observed the change.</param>
 public sealed record ConnectionStateChange(
@@ -48,4 +51,11 @@ public sealed record ConnectionStateChange(
     KeeperState KeeperState,
     long SessionId,
     string? Server,
-    DateTimeOffset Timestamp);
+    DateTimeOffset Timestamp)
+{
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"State = {State}, PreviousState = {PreviousState}, KeeperState = {KeeperState}, SessionId = {SessionIds.Format(SessionId)}, Server = {Server}, Timestamp = {Timestamp:O}");
+        return true;
+    }
+}

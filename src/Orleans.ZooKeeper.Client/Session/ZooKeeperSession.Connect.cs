@@ -247,6 +247,6 @@ internal sealed partial class ZooKeeperSession
         }
 
         EndAllWatches(KeeperState.Expired);
-        SetState(ConnectionState.Lost, KeeperState.Expired, null);
+        SetState(ConnectionState.Lost, KeeperState.Expired, null, expiredId);
     }
 }

@@ -92,7 +92,7 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, ISessionGaug
             var cached = _sessionIdText;
             if (cached is null || cached.Id != id)
             {
-                cached = new SessionIdLabel(id, "0x" + id.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+                cached = new SessionIdLabel(id, SessionIds.Format(id));
                 _sessionIdText = cached;
             }
 
@@ -238,7 +238,11 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, ISessionGaug
 
     // ------------------------------------------------------------------ state
 
-    private void SetState(ConnectionState state, KeeperState keeperState, string? server)
+    /// <param name="state">The new state.</param>
+    /// <param name="keeperState">The raw state behind it.</param>
+    /// <param name="server">The server, when connected.</param>
+    /// <param name="sessionId">The session the change is about, when it is no longer the current one (the expired one).</param>
+    private void SetState(ConnectionState state, KeeperState keeperState, string? server, long? sessionId = null)
     {
         lock (_stateLock)
         {
@@ -250,7 +254,7 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, ISessionGaug
             }
 
             State = state;
-            var change = new ConnectionStateChange(state, previous, keeperState, SessionId, server, DateTimeOffset.UtcNow);
+            var change = new ConnectionStateChange(state, previous, keeperState, sessionId ?? SessionId, server, DateTimeOffset.UtcNow);
             _stateSubscribers.Publish(change);
             Log.StateChanged(_logger, previous, state, keeperState);
             if (StateChanged is { } handler)

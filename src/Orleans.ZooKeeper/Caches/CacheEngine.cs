@@ -47,9 +47,10 @@ internal sealed class CacheEngine : IAsyncDisposable
     /// <summary>Starts (once) and waits for the initial snapshot.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         lock (_work)
         {
+            // Under the lock DisposeAsync marks itself with: a start never slips in after a dispose began.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             if (_loop is null)
             {
                 _client.StateChanged += _onState;
@@ -63,9 +64,12 @@ internal sealed class CacheEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        lock (_work)
         {
-            return;
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
         }
 
         _client.StateChanged -= _onState;
@@ -77,16 +81,14 @@ internal sealed class CacheEngine : IAsyncDisposable
         }
 
         _initialized.TrySetCanceled();
-        if (_client.State == ConnectionState.Connected)
+        try
         {
-            try
-            {
-                await _client.RemoveWatchesAsync(Root, WatcherType.Any, _watcher).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
-            {
-                // Not registered (any more), or the session is going: nothing to remove.
-            }
+            // While disconnected only this client's registration goes (else a reconnect would re-arm it on the server).
+            await _client.RemoveWatchesAsync(Root, WatcherType.Any, _watcher, local: _client.State != ConnectionState.Connected).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
+        {
+            // Not registered (any more), or the session is going: nothing to remove.
         }
     }
 

@@ -20,6 +20,8 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ReadOnlyMemory<byte> _data;
     private string? _path;
+    private long _pathSession;
+    private bool _createInDoubt;
     private bool _disposed;
 
     internal ZooKeeperAdvertisement(ZooKeeperContainer container, string prefix, IReadOnlyList<Acl> acl)
@@ -102,11 +104,30 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
         }
     }
 
-    /// <summary>Creates the node, or adopts the one a create whose reply was lost made (protected node, this session's).</summary>
+    /// <summary>
+    /// Creates the node, or adopts the one a create whose reply was lost made (protected node, this session's) — also
+    /// when that create failed in an earlier call, so an advertisement never leaves a second node of its session.
+    /// </summary>
     private async Task CreateAsync(CancellationToken cancellationToken)
     {
-        var created = await ProtectedNodes.CreateOrAdoptAsync(_container.Client, Prefix + ProtectedId + "-", _data, _acl, ZooKeeperRetryPolicy.Default, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _path, created.Path);
+        var prefix = Prefix + ProtectedId + "-";
+        var client = _container.Client;
+        if (_createInDoubt && await ProtectedNodes.FindOwnAsync(client, prefix, cancellationToken).ConfigureAwait(false) is { } found)
+        {
+            await client.SetDataAsync(found.Path, _data, -1, cancellationToken).ConfigureAwait(false);
+            Remember(found);
+            return;
+        }
+
+        _createInDoubt = true;
+        Remember(await ProtectedNodes.CreateOrAdoptAsync(client, prefix, _data, _acl, ZooKeeperRetryPolicy.Default, cancellationToken).ConfigureAwait(false));
+    }
+
+    private void Remember(CreateResult node)
+    {
+        _createInDoubt = false;
+        _pathSession = node.Stat.EphemeralOwner;
+        Volatile.Write(ref _path, node.Path);
     }
 
     /// <summary>Removes the advertisement.</summary>
@@ -122,16 +143,19 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
 
             _disposed = true;
             _container.Forget(this);
-            if (_path is not null && _container.Client.State == ConnectionState.Connected)
+
+            // Now when connected; else when the same session reconnects (the node would otherwise advertise a
+            // disposed advertisement for as long as the session lives). Waited for only while connected.
+            var client = _container.Client;
+            var deleting = _path is { } path ? NodeJanitor.DeleteAsync(client, path, _pathSession, ZooKeeperRetryPolicy.Default.MaxDelay, CancellationToken.None) : Task.CompletedTask;
+            if (_createInDoubt)
             {
-                try
-                {
-                    await _container.Client.DeleteAsync(_path).ConfigureAwait(false);
-                }
-                catch (ZooKeeperException)
-                {
-                    // Gone already, or the session is going: the node is ephemeral either way.
-                }
+                deleting = Task.WhenAll(deleting, ProtectedNodes.RemoveOwnAsync(client, Prefix + ProtectedId + "-", ZooKeeperRetryPolicy.Default));
+            }
+
+            if (client.State == ConnectionState.Connected)
+            {
+                await deleting.ConfigureAwait(false);
             }
         }
         finally

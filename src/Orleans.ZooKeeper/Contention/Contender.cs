@@ -17,18 +17,34 @@ internal enum QueueStanding
 
 /// <summary>
 /// One contender in a queue of ephemeral-sequential protected nodes under <see cref="Parent"/> (an election, a lock, a
-/// semaphore): it holds while its node is among the first <see cref="Slots"/> in sequence order. With one slot it
-/// watches only the node just before its own (no herd when the holder leaves); with more it watches the children.
-/// A node is created per session and never reused in another session, and it carries a fresh random id, so deleting
-/// it can never remove anyone else's node.
+/// semaphore): it holds while its node is among the first <see cref="Slots"/> in sequence order.
 /// </summary>
+/// <remarks>
+/// <para><b>Nodes.</b> Every node this contender creates is named <c>{id}-{sequence}</c> with the contender's own random
+/// <see cref="Id"/>, so all of them — also one whose create's reply was lost — are recognisable as its own. A round
+/// keeps exactly one: it adopts the earliest of the client's current session and deletes the others, so no orphan of a
+/// live session ever waits in the queue in front of its contender (or anyone else). A node of an older session is
+/// never adopted, only deleted.</para>
+/// <para><b>Watches.</b> The own node is always watched (holding or waiting): its deletion marks it gone at once
+/// (<see cref="ContenderNode.MarkGone"/>, which ends the claim resting on it) and wakes the owner. With one slot a
+/// waiter also watches the node just before its own (no herd when the holder leaves); with more it watches the
+/// children.</para>
+/// <para><b>Threads.</b> <see cref="EnsureNodeAsync"/> and <see cref="LookAsync"/> run on the owner's one loop, never
+/// two at once. <see cref="DeleteAsync"/> and <see cref="Forget"/> may come from any thread: the current node is one
+/// field swapped atomically, so exactly one caller lets go of a node. Watch callbacks only mark and wake.</para>
+/// </remarks>
 internal sealed class Contender
 {
     private readonly ZooKeeperClient _client;
     private readonly ReadOnlyMemory<byte> _data;
     private readonly IReadOnlyList<Acl> _acl;
     private readonly ZooKeeperRetryPolicy _retry;
+    private readonly Action _wake;
     private readonly Action<WatchedEvent> _watcher;
+    private readonly string _createPrefix;
+    private readonly string _namePrefix;
+    private ContenderNode? _node;
+    private int _mayHaveUnknownNode;
 
     public Contender(ZooKeeperClient client, string parent, int slots, ReadOnlyMemory<byte> data, IReadOnlyList<Acl> acl, ZooKeeperRetryPolicy retry, Action wake)
     {
@@ -39,29 +55,42 @@ internal sealed class Contender
         _data = data;
         _acl = acl;
         _retry = retry;
-        _watcher = _ => wake(); // one delegate: re-arming the same watch never piles up watchers
+        _wake = wake;
+        Id = ProtectedNodes.NewId();
+        _namePrefix = Id + "-";
+        _createPrefix = ZooKeeperPath.Combine(parent, _namePrefix);
+        _watcher = OnWatch; // one delegate: re-arming the same watch never piles up watchers
     }
 
     public string Parent { get; }
 
     public int Slots { get; }
 
-    /// <summary>The node (absolute), or null when there is none.</summary>
-    public string? Path { get; private set; }
+    /// <summary>The random id every node of this contender carries.</summary>
+    public string Id { get; }
 
-    /// <summary>The session that owns <see cref="Path"/>.</summary>
-    public long SessionId { get; private set; }
+    /// <summary>The current node, or null when there is none.</summary>
+    public ContenderNode? Node => Volatile.Read(ref _node);
+
+    /// <summary>The node (absolute), or null when there is none.</summary>
+    public string? Path => Node?.Path;
+
+    /// <summary>The session that owns <see cref="Path"/> (0 when none).</summary>
+    public long SessionId => Node?.SessionId ?? 0;
 
     /// <summary>The node's czxid: the fencing token. A later node of the same queue always has a larger one.</summary>
-    public long Token { get; private set; }
+    public long Token => Node?.Token ?? 0;
 
     /// <summary>The first node in the queue at the last look (the leader / a holder), with its path.</summary>
     public string? First { get; private set; }
 
-    /// <summary>True when there is a node of the client's current session.</summary>
-    public bool HasCurrentNode => Path is not null && SessionId != 0 && SessionId == _client.SessionId;
+    /// <summary>True when there is a node of the client's current session that is not known to be gone.</summary>
+    public bool HasCurrentNode => Node is { IsGone: false } node && node.SessionId != 0 && node.SessionId == _client.SessionId;
 
-    /// <summary>Creates this contender's node unless it has one in the current session (a node of an older session is dropped, never reused).</summary>
+    /// <summary>
+    /// Makes sure this contender has a node in the current session: keeps the one it has, else adopts one of its own
+    /// that a create whose reply was lost made, else creates one. A node of an older session is dropped, never reused.
+    /// </summary>
     public async Task EnsureNodeAsync(CancellationToken cancellationToken)
     {
         if (HasCurrentNode)
@@ -69,31 +98,30 @@ internal sealed class Contender
             return;
         }
 
-        Forget();
-        var createPrefix = Parent + "/" + ProtectedNodes.NewId() + "-";
-        CreateResult created;
-        try
+        Let(Node, "its session ended or it is gone");
+        if (Volatile.Read(ref _mayHaveUnknownNode) != 0 && await ProtectedNodes.FindOwnAsync(_client, _createPrefix, cancellationToken).ConfigureAwait(false) is { } found)
         {
-            created = await ProtectedNodes.CreateOrAdoptAsync(_client, createPrefix, _data, _acl, _retry, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The create may have been sent and applied: make sure no node is left behind to block the queue.
-            _ = RemoveLeftoverAsync(createPrefix);
-            throw;
+            Adopt(found);
+            return;
         }
 
-        Path = created.Path;
-        SessionId = created.Stat.EphemeralOwner;
-        Token = created.Stat.Czxid;
+        // From here until the reply, a node may exist that this contender does not know: every later round, and the
+        // clean-up when it gives up, look for it by its id.
+        Volatile.Write(ref _mayHaveUnknownNode, 1);
+        var created = await ProtectedNodes.CreateOrAdoptAsync(_client, _createPrefix, _data, _acl, _retry, cancellationToken).ConfigureAwait(false);
+        Adopt(created);
     }
 
-    /// <summary>One look at the queue; arms the watch that wakes this contender when its standing may change.</summary>
+    /// <summary>One look at the queue; arms the watches that wake this contender when its standing may change.</summary>
     public async Task<QueueStanding> LookAsync(CancellationToken cancellationToken)
     {
-        var name = ZooKeeperPath.GetName(Path ?? throw new InvalidOperationException("no node"));
         while (true)
         {
+            if (Node is not { IsGone: false } node)
+            {
+                return QueueStanding.Gone;
+            }
+
             IReadOnlyList<string> children;
             try
             {
@@ -101,24 +129,41 @@ internal sealed class Contender
             }
             catch (NoNodeException)
             {
+                node.MarkGone("its queue's node was deleted");
                 return QueueStanding.Gone;
             }
 
             var queue = ProtectedNodes.InQueueOrder(children);
+            if (await KeepOneOwnNodeAsync(node, queue, cancellationToken).ConfigureAwait(false))
+            {
+                continue; // the own node changed: look again
+            }
+
             First = queue.Count > 0 ? ZooKeeperPath.Combine(Parent, queue[0]) : null;
-            var index = queue.IndexOf(name);
+            var index = queue.IndexOf(ZooKeeperPath.GetName(node.Path));
             if (index < 0)
             {
+                node.MarkGone("its node was deleted");
+                return QueueStanding.Gone;
+            }
+
+            // The own node is watched in every standing: its deletion ends a claim at once and wakes a waiter.
+            var own = WatchAsync(node.Path, cancellationToken);
+            var before = index >= Slots && Slots == 1 ? WatchAsync(ZooKeeperPath.Combine(Parent, queue[index - 1]), cancellationToken) : null;
+            var ownExists = await own.ConfigureAwait(false);
+            var beforeExists = before is null || await before.ConfigureAwait(false);
+            if (!ownExists)
+            {
+                node.MarkGone("its node was deleted");
                 return QueueStanding.Gone;
             }
 
             if (index < Slots)
             {
-                // Holding; the watch on the own node tells if it is deleted from outside.
-                return await WatchAsync(Path!, cancellationToken).ConfigureAwait(false) ? QueueStanding.Holding : QueueStanding.Gone;
+                return QueueStanding.Holding;
             }
 
-            if (Slots > 1 || await WatchAsync(ZooKeeperPath.Combine(Parent, queue[index - 1]), cancellationToken).ConfigureAwait(false))
+            if (beforeExists)
             {
                 return QueueStanding.Waiting;
             }
@@ -141,45 +186,138 @@ internal sealed class Contender
     }
 
     /// <summary>
-    /// Forgets the node and deletes it: now when connected, else once the session reconnects (see
-    /// <see cref="NodeJanitor"/>). The node's unique name makes this safe at any time.
+    /// Lets go of the node (the claim on it ends first) and deletes it: now when connected, else once the session
+    /// reconnects (see <see cref="NodeJanitor"/>). Also removes a node a create whose reply was lost may have left. The
+    /// node's unique name makes this safe at any time and from any thread.
     /// </summary>
     public Task DeleteAsync(CancellationToken cancellationToken)
     {
-        var (path, sessionId) = (Path, SessionId);
-        Forget();
-        return path is null ? Task.CompletedTask : NodeJanitor.DeleteAsync(_client, path, sessionId, _retry.MaxDelay, cancellationToken);
+        var node = Interlocked.Exchange(ref _node, null);
+        node?.MarkGone("its contender left the queue");
+        var deleting = node is null ? Task.CompletedTask : NodeJanitor.DeleteAsync(_client, node.Path, node.SessionId, _retry.MaxDelay, cancellationToken);
+        if (Interlocked.Exchange(ref _mayHaveUnknownNode, 0) != 0)
+        {
+            deleting = Task.WhenAll(deleting, ProtectedNodes.RemoveOwnAsync(_client, _createPrefix, _retry));
+        }
+
+        return deleting;
     }
 
-    /// <summary>Forgets the node without deleting it.</summary>
-    public void Forget()
+    /// <summary>Lets go of the node without deleting it (it is gone, or went with its session).</summary>
+    public void Forget() => Let(Node, "its contender let go of it");
+
+    private void Let(ContenderNode? node, string reason)
     {
-        Path = null;
-        SessionId = 0;
-        Token = 0;
+        if (node is not null && Interlocked.CompareExchange(ref _node, null, node) == node)
+        {
+            node.MarkGone(reason);
+        }
+    }
+
+    private void Adopt(CreateResult created)
+    {
+        Volatile.Write(ref _node, new ContenderNode(created.Path, created.Stat.EphemeralOwner, created.Stat.Czxid));
+        Volatile.Write(ref _mayHaveUnknownNode, 0);
+    }
+
+    /// <summary>
+    /// Keeps one node of this contender in the queue: the earliest of the current session (adopted when it is not the
+    /// current one); every other node carrying its id is deleted. True when the current node changed.
+    /// </summary>
+    private async Task<bool> KeepOneOwnNodeAsync(ContenderNode current, List<string> queue, CancellationToken cancellationToken)
+    {
+        var currentName = ZooKeeperPath.GetName(current.Path);
+        var mine = queue.Where(n => n.StartsWith(_namePrefix, StringComparison.Ordinal)).ToList();
+        if (mine.Count == 1 && mine[0] == currentName)
+        {
+            return false;
+        }
+
+        ContenderNode? keep = null;
+        var extra = new List<string>();
+        foreach (var name in mine)
+        {
+            var path = ZooKeeperPath.Combine(Parent, name);
+            if (keep is null && name == currentName)
+            {
+                keep = current;
+                continue;
+            }
+
+            if (keep is null && await _client.ExistsAsync(path, null, cancellationToken).ConfigureAwait(false) is { } stat && stat.EphemeralOwner == _client.SessionId && stat.EphemeralOwner != 0)
+            {
+                keep = new ContenderNode(path, stat.EphemeralOwner, stat.Czxid);
+                continue;
+            }
+
+            extra.Add(path);
+        }
+
+        foreach (var path in extra)
+        {
+            await DeleteIfThereAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (keep is null || keep == current)
+        {
+            return false;
+        }
+
+        // An earlier node of this session (a create whose reply was lost): it is this contender's place in the queue.
+        if (Interlocked.CompareExchange(ref _node, keep, current) != current)
+        {
+            return true; // let go of meanwhile: the next look sees it
+        }
+
+        current.MarkGone("its contender adopted an earlier node of its own");
+        await DeleteIfThereAsync(current.Path, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task DeleteIfThereAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.DeleteAsync(path, -1, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NoNodeException)
+        {
+        }
+    }
+
+    private void OnWatch(WatchedEvent e)
+    {
+        if (Node is { } node && e.Path == node.Path)
+        {
+            if (e.Type == EventType.NodeDeleted)
+            {
+                node.MarkGone("its node was deleted");
+            }
+            else if (e.Type == EventType.NodeDataChanged)
+            {
+                _ = RearmAsync(node); // someone wrote to it: the one-shot watch is spent, and a holder has no loop to re-arm it
+            }
+        }
+
+        _wake();
+    }
+
+    private async Task RearmAsync(ContenderNode node)
+    {
+        try
+        {
+            if (await _client.ExistsAsync(node.Path, _watcher).ConfigureAwait(false) is null)
+            {
+                node.MarkGone("its node was deleted");
+            }
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
+        {
+            // The session's state decides then; a new session gives up the node anyway.
+        }
     }
 
     /// <summary>Arms a data watch on a node: false when the node does not exist (then nothing is armed).</summary>
     private async Task<bool> WatchAsync(string path, CancellationToken cancellationToken)
         => await ReadAsync(path, watch: true, cancellationToken).ConfigureAwait(false) is not null;
-
-    private async Task RemoveLeftoverAsync(string createPrefix)
-    {
-        try
-        {
-            await _retry.ExecuteAsync(
-                async t =>
-                {
-                    if (await ProtectedNodes.FindOwnAsync(_client, createPrefix, t).ConfigureAwait(false) is { } leftover)
-                    {
-                        await _client.DeleteAsync(leftover.Path, -1, t).ConfigureAwait(false);
-                    }
-                },
-                CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
-        {
-            // Ephemeral: it goes with the session at the latest.
-        }
-    }
 }

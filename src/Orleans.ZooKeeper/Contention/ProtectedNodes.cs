@@ -101,4 +101,36 @@ internal static class ProtectedNodes
 
         return null;
     }
+
+    /// <summary>
+    /// Deletes every node named <c>{createPrefix}NNNNNNNNNN</c> the client's current session owns (a create in doubt):
+    /// retried with <paramref name="retry"/>, never throws (the nodes are ephemeral and go with the session at the latest).
+    /// </summary>
+    public static async Task RemoveOwnAsync(ZooKeeperClient client, string createPrefix, ZooKeeperRetryPolicy retry)
+    {
+        try
+        {
+            await retry.ExecuteAsync(
+                async t =>
+                {
+                    while (await FindOwnAsync(client, createPrefix, t).ConfigureAwait(false) is { } leftover)
+                    {
+                        try
+                        {
+                            await client.DeleteAsync(leftover.Path, -1, t).ConfigureAwait(false);
+                        }
+                        catch (NoNodeException)
+                        {
+                        }
+                    }
+
+                    return true;
+                },
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
+        {
+            // Not reachable now: it goes with the session.
+        }
+    }
 }

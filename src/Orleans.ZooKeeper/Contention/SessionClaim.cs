@@ -3,9 +3,10 @@ using Orleans.ZooKeeper.Client;
 namespace Orleans.ZooKeeper.Contention;
 
 /// <summary>
-/// A belief that rests on one ZooKeeper session — "I lead", "I hold this lock" — held for as long as it is provably
-/// safe, and once given up never true again. It holds while all of these do: it was not ended; the client still runs
-/// the session that owns the node; the session lease (<see cref="ZooKeeperClient.GetSessionLease"/>) has not run out,
+/// A belief that rests on one ZooKeeper session and one node — "I lead", "I hold this lock" — held for as long as it is
+/// provably safe, and once given up never true again. It holds while all of these do: it was not ended; its node is
+/// not known to be gone (deleted from outside, or let go of by its contender: <see cref="ContenderNode"/>); the
+/// client still runs the session that owns the node; the session lease (<see cref="ZooKeeperClient.GetSessionLease"/>) has not run out,
 /// so the server cannot have expired the session and handed the node's place to someone else; and, under
 /// <see cref="ZooKeeperSuspensionPolicy.GiveUp"/>, the client is CONNECTED. Every read of <see cref="IsValid"/>
 /// checks all of them on the spot (no event has to arrive first) and ends the claim when one fails.
@@ -13,6 +14,7 @@ namespace Orleans.ZooKeeper.Contention;
 internal sealed class SessionClaim
 {
     private readonly ZooKeeperClient _client;
+    private readonly ContenderNode _node;
     private readonly ZooKeeperSuspensionPolicy _policy;
     private readonly Action<SessionClaim> _onEnded;
     private readonly CancellationTokenSource _ended = new();
@@ -20,26 +22,23 @@ internal sealed class SessionClaim
     private string? _endReason;
 
     /// <param name="client">The client whose session owns the node.</param>
-    /// <param name="sessionId">That session.</param>
-    /// <param name="token">The fencing token (the node's czxid).</param>
-    /// <param name="path">The node the claim rests on.</param>
+    /// <param name="node">The node the claim rests on; the claim ends when it goes (at once when it already has).</param>
     /// <param name="policy">What SUSPENDED means.</param>
-    /// <param name="onEnded">Called once, on the thread that ended the claim (keep it short).</param>
-    public SessionClaim(ZooKeeperClient client, long sessionId, long token, string path, ZooKeeperSuspensionPolicy policy, Action<SessionClaim> onEnded)
+    /// <param name="onEnded">Called once, on the thread that ended the claim (keep it short); when the node is already gone, before this constructor returns.</param>
+    public SessionClaim(ZooKeeperClient client, ContenderNode node, ZooKeeperSuspensionPolicy policy, Action<SessionClaim> onEnded)
     {
         _client = client;
-        SessionId = sessionId;
-        Token = token;
-        Path = path;
+        _node = node;
         _policy = policy;
         _onEnded = onEnded;
+        node.Attach(this);
     }
 
-    public long SessionId { get; }
+    public long SessionId => _node.SessionId;
 
-    public long Token { get; }
+    public long Token => _node.Token;
 
-    public string Path { get; }
+    public string Path => _node.Path;
 
     /// <summary>Why it ended (null while it holds).</summary>
     public string? EndReason => Volatile.Read(ref _endReason);
@@ -105,6 +104,11 @@ internal sealed class SessionClaim
 
     private string? WhyNotValid()
     {
+        if (_node.GoneReason is { } gone)
+        {
+            return gone;
+        }
+
         if (_client.SessionId != SessionId)
         {
             return "the session was lost";

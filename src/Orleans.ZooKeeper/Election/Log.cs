@@ -19,6 +19,9 @@ internal static partial class ElectionLog
     [LoggerMessage(204, LogLevel.Warning, "ZooKeeper election {Path}: a state-change handler failed")]
     public static partial void HandlerFailed(ILogger logger, Exception exception, string path);
 
+    [LoggerMessage(206, LogLevel.Debug, "ZooKeeper election {Path}: {Participant}'s term with fencing token {Token} ended ({Reason})")]
+    public static partial void TermEnded(ILogger logger, string path, string participant, long token, string reason);
+
     [LoggerMessage(205, LogLevel.Warning, "ZooKeeper election {Path}: could not publish {Name} on stream provider '{Provider}'")]
     public static partial void PublishFailed(ILogger logger, Exception exception, string path, string name, string provider);
 }

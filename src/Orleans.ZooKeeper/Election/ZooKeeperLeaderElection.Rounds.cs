@@ -53,10 +53,17 @@ public sealed partial class ZooKeeperLeaderElection
     /// <summary>One look at the election: make sure of the own node, see who is first, start or end a term.</summary>
     private async Task RoundAsync(CancellationToken cancellationToken)
     {
-        if (!_participating)
+        int generation;
+        lock (_lock)
         {
-            _ = LeaveQueueAsync(CancellationToken.None); // at once when connected, else once reconnected
-            return;
+            if (!_participating)
+            {
+                _term?.End("not taking part");
+                _ = LeaveQueueAsync(CancellationToken.None); // at once when connected, else once reconnected
+                return;
+            }
+
+            generation = _generation;
         }
 
         if (_client.State != ConnectionState.Connected)
@@ -82,20 +89,32 @@ public sealed partial class ZooKeeperLeaderElection
             return;
         }
 
-        var sessionId = _contender.SessionId;
-        if (_term is { HasEnded: false } current && current.SessionId == sessionId && current.Token == _contender.Token)
+        if (_contender.Node is not { } node || (_term is { HasEnded: false } current && current.Path == node.Path && current.SessionId == node.SessionId))
         {
-            return; // still the same term
+            return; // no node any more (let go of meanwhile), or still the same term
+        }
+
+        if (TestPoint is { } point)
+        {
+            await point("looked").ConfigureAwait(false);
         }
 
         lock (_lock)
         {
-            if (!_participating || _client.GetSessionLease(sessionId) <= TimeSpan.Zero || _client.State != ConnectionState.Connected)
+            // StepDown/StopAsync since this round began, or the node let go of, or the session in doubt: no term.
+            if (!_participating || generation != _generation || node.IsGone || _contender.Node != node
+                || _client.GetSessionLease(node.SessionId) <= TimeSpan.Zero || _client.State != ConnectionState.Connected)
             {
                 return;
             }
 
-            var term = new SessionClaim(_client, sessionId, _contender.Token, _contender.Path!, _options.SuspensionPolicy, OnTermEnded);
+            // Under _lock, so a term that ends at once (its node went meanwhile) announces its FOLLOWER! after this.
+            var term = new SessionClaim(_client, node, _options.SuspensionPolicy, OnTermEnded);
+            if (!term.IsValid)
+            {
+                return;
+            }
+
             _term = term;
             Announce(true, term.Token, "first in the election");
         }
@@ -123,21 +142,13 @@ public sealed partial class ZooKeeperLeaderElection
 
     private void OnTermEnded(SessionClaim term)
     {
-        Announce(false, term.Token, term.EndReason ?? "leadership ended");
+        ElectionLog.TermEnded(_logger, Path, ParticipantId, term.Token, term.EndReason ?? "leadership ended");
+        Announce(false, 0, term.EndReason ?? "leadership ended");
         _wake.Set();
     }
 
-    /// <summary>Deletes this participant's node, if it has one in the current session (see <see cref="Contender.DeleteAsync"/>).</summary>
-    private Task LeaveQueueAsync(CancellationToken cancellationToken)
-    {
-        if (_contender.HasCurrentNode)
-        {
-            return _contender.DeleteAsync(cancellationToken);
-        }
-
-        _contender.Forget();
-        return Task.CompletedTask;
-    }
+    /// <summary>Lets go of this participant's node (any term on it ends first) and deletes it (see <see cref="Contender.DeleteAsync"/>).</summary>
+    private Task LeaveQueueAsync(CancellationToken cancellationToken) => _contender.DeleteAsync(cancellationToken);
 
     private static async Task PauseAsync(TimeSpan delay, CancellationToken cancellationToken)
     {

@@ -50,8 +50,13 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly EventHandler<ConnectionStateChange> _onClientState;
+
+    // Under _lock: participation (_participating, _generation, _stopped) and the term (_term). A round may start a term
+    // only under _lock, only while participating and only in the generation it began in; StepDown/StopAsync end the
+    // term and bump the generation under the same lock, so no term started by a round that was under way survives them.
     private volatile SessionClaim? _term;
     private volatile bool _participating;
+    private int _generation;
     private volatile ZooKeeperLeaderInfo? _leader;
     private bool? _announcedLeader;
     private Task? _rounds;
@@ -100,6 +105,9 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
     /// <summary>The current term's fencing token, or 0 when not leading. Read it once and send it with the leader's writes.</summary>
     public long FencingToken => _term is { } term && term.IsValid ? term.Token : 0;
 
+    /// <summary>Test-only: called on the round loop at named points ("looked": the queue was read and this participant is first, just before a term may start).</summary>
+    internal Func<string, Task>? TestPoint { get; set; }
+
     /// <summary>Whether this participant takes part (false after <see cref="StepDown"/>, until <see cref="SetUp"/>).</summary>
     public bool IsParticipating => _participating;
 
@@ -128,7 +136,7 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
 
         lock (_lock)
         {
-            if (_rounds is not null)
+            if (_rounds is not null || Volatile.Read(ref _stopped) != 0)
             {
                 return Task.CompletedTask;
             }
@@ -143,15 +151,15 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
     }
 
     /// <summary>
-    /// Leaves the election: stops leading at once (<see cref="IsLeader"/> is false when this is called), deletes this
-    /// participant's node so the next one takes over without waiting for a session to expire, and stays out until
-    /// <see cref="SetUp"/>. Completes when the node is deleted (at once when connected, else when the connection is
-    /// back or the session has ended). Safe to call when not leading or already out.
+    /// Leaves the election: stops leading at once (<see cref="IsLeader"/> is false and <see cref="FencingToken"/> 0 from
+    /// the moment this is called, whatever the election's loop is doing, until a later <see cref="SetUp"/> wins a fresh
+    /// round), deletes this participant's node so the next one takes over without waiting for a session to expire, and
+    /// stays out until <see cref="SetUp"/>. Completes when the node is deleted (at once when connected, else when the
+    /// connection is back or the session has ended). Safe to call when not leading or already out.
     /// </summary>
     public async Task StepDown(CancellationToken cancellationToken = default)
     {
-        _participating = false;
-        EndTerm("stepped down");
+        Leave("stepped down");
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -165,10 +173,16 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
     }
 
     /// <summary>Joins (again) after <see cref="StepDown"/>: the participant queues up and leads when it is first. Returns at once; LEADER!/FOLLOWER! tell the outcome.</summary>
+    /// <exception cref="ObjectDisposedException">The election was stopped.</exception>
     public Task SetUp(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _participating = true;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _stopped) != 0, this);
+            _participating = true;
+        }
+
         _wake.Set();
         return Task.CompletedTask;
     }
@@ -176,13 +190,16 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
     /// <summary>Steps down and stops the election; announcements end.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        lock (_lock)
         {
-            return;
+            if (Interlocked.Exchange(ref _stopped, 1) != 0)
+            {
+                return;
+            }
+
+            Leave("the election stopped");
         }
 
-        _participating = false;
-        EndTerm("the election stopped");
         await _stopping.CancelAsync().ConfigureAwait(false);
         _client.StateChanged -= _onClientState;
         if (_rounds is { } rounds)
@@ -219,15 +236,27 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
     /// <summary>Stops the election (see <see cref="StopAsync"/>).</summary>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
+    /// <summary>Stops taking part, at once: ends the term and invalidates every round under way (see the fields).</summary>
+    private void Leave(string reason)
+    {
+        lock (_lock)
+        {
+            _participating = false;
+            _generation++;
+            _term?.End(reason);
+        }
+    }
+
     private void OnClientStateChanged(ConnectionStateChange change)
     {
         _term?.OnStateChanged(change);
         _wake.Set();
     }
 
-    /// <summary>Queues an announcement; FOLLOWER! only when it changes something (or is the first word).</summary>
+    /// <summary>Queues an announcement; FOLLOWER! (always token 0: a follower holds none) only when it changes something (or is the first word).</summary>
     private void Announce(bool isLeader, long token, string reason)
     {
+        token = isLeader ? token : 0;
         lock (_lock)
         {
             if (!isLeader && _announcedLeader == false)

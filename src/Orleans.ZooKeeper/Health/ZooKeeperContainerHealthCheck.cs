@@ -35,7 +35,7 @@ public sealed class ZooKeeperContainerHealthCheck : IHealthCheck
             ["container"] = _container.Name,
             ["state"] = readOnly ? "CONNECTED (read-only)" : state.ToString().ToUpperInvariant(),
             ["server"] = client.CurrentServer ?? "(none)",
-            ["sessionId"] = "0x" + client.SessionId.ToString("x", CultureInfo.InvariantCulture),
+            ["sessionId"] = SessionIds.Format(client.SessionId),
             ["since"] = since,
             ["secondsInState"] = Math.Max(0, Math.Round(inState.TotalSeconds, 1)),
         };

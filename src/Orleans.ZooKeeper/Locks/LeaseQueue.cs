@@ -54,15 +54,16 @@ internal sealed class LeaseQueue
             while (true)
             {
                 var woken = wake.Arm();
-                if (await TryHoldAsync(contender, wake, deadline.Token).ConfigureAwait(false))
+                if (await TryHoldAsync(contender, wake, deadline.Token).ConfigureAwait(false) && contender.Node is { } node)
                 {
-                    var lease = new ZooKeeperLease(_client, contender, _options.SuspensionPolicy, _logger);
+                    var lease = new ZooKeeperLease(_client, contender, node, _options.SuspensionPolicy, _logger);
                     if (lease.IsValid)
                     {
                         return lease;
                     }
 
-                    // Lost between the look and now (the connection dropped): the lease deletes its node; queue anew.
+                    // Lost between the look and now (the connection dropped, the node was deleted): the lease deleted
+                    // its node; queue anew.
                     contender = new Contender(_client, Path, Slots, _data, _acl, _options.RetryPolicy, wake.Set);
                     continue;
                 }
@@ -95,7 +96,10 @@ internal sealed class LeaseQueue
             var standing = await contender.LookAsync(cancellationToken).ConfigureAwait(false);
             if (standing == QueueStanding.Gone)
             {
-                contender.Forget(); // the next round makes a new node (the old one's place is lost)
+                // The node's place is lost: the next round makes a new one. Nothing else would wake it (no watch is
+                // armed on a node that is gone), so it wakes itself.
+                contender.Forget();
+                wake.Set();
                 return false;
             }
 

@@ -15,7 +15,9 @@ namespace Orleans.ZooKeeper;
 /// A lease is given up — <see cref="IsValid"/> turns false for good and <see cref="Lost"/> is cancelled — when the
 /// connection is SUSPENDED (under <see cref="ZooKeeperSuspensionPolicy.GiveUp"/>, the default), when the session is
 /// LOST or expires, when the session lease (<see cref="ZooKeeperClient.GetSessionLease"/>) runs out (e.g. the process
-/// was frozen), and when its node is deleted from outside. A lost lease is never valid again: acquire anew. Its node
+/// was frozen), and when its node is deleted from outside — the lease watches its own node, and the deletion ends it
+/// before this client sees anything that happened after it (ZooKeeper delivers a watch event before the replies that
+/// follow it, and so does this client), so no contender of the same client can be granted while it still looks valid. A lost lease is never valid again: acquire anew. Its node
 /// is deleted as soon as the connection allows, so waiting contenders need not wait for the session to expire.
 /// </remarks>
 public sealed class ZooKeeperLease : IAsyncDisposable
@@ -28,16 +30,16 @@ public sealed class ZooKeeperLease : IAsyncDisposable
     private int _released;
     private Task? _deletion;
 
-    internal ZooKeeperLease(ZooKeeperClient client, Contender contender, ZooKeeperSuspensionPolicy policy, ILogger logger)
+    internal ZooKeeperLease(ZooKeeperClient client, Contender contender, ContenderNode node, ZooKeeperSuspensionPolicy policy, ILogger logger)
     {
         _client = client;
         _contender = contender;
         _logger = logger;
-        Path = contender.Path!;
-        _claim = new SessionClaim(client, contender.SessionId, contender.Token, Path, policy, OnEnded);
+        Path = node.Path;
+        LockLog.Acquired(logger, Path, node.Token, node.SessionId);
+        _claim = new SessionClaim(client, node, policy, OnEnded); // ends at once when the node is already gone
         _onState = (_, change) => OnStateChanged(change);
-        client.StateChanged += _onState;
-        LockLog.Acquired(logger, Path, FencingToken, SessionId);
+        client.StateChanged += _onState; // what happened before is seen by IsValid's own checks
     }
 
     /// <summary>The lease's node (absolute path).</summary>

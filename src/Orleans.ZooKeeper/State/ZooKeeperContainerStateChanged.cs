@@ -47,7 +47,7 @@ public static class ZooKeeperContainerStates
 /// <param name="ContainerName">The container.</param>
 /// <param name="State">The new state.</param>
 /// <param name="Silo">The silo the container lives in (null outside a silo).</param>
-/// <param name="SessionId">The ZooKeeper session id (0 when none).</param>
+/// <param name="SessionId">The ZooKeeper session the change is about: the current one, for LOST the session that was lost; 0 when none. Shown as <c>0x…</c> hex.</param>
 /// <param name="Server">The ZooKeeper server connected to, when connected.</param>
 /// <param name="Timestamp">When the container saw the change.</param>
 [GenerateSerializer, Immutable]
@@ -61,4 +61,10 @@ public sealed record ZooKeeperContainerStateChanged(
 {
     /// <summary>The message name, e.g. <c>ZooKeeperContainer.state/CONNECTED!</c>.</summary>
     public string Name => ZooKeeperContainerStates.NameOf(State);
+
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"ContainerName = {ContainerName}, State = {State}, Silo = {Silo}, SessionId = {Client.SessionIds.Format(SessionId)}, Server = {Server}, Timestamp = {Timestamp:O}, Name = {Name}");
+        return true;
+    }
 }

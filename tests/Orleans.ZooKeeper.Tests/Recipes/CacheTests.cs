@@ -163,4 +163,54 @@ public sealed class CacheTests(ServerFixture fixture)
         await UntilAsync(() => cache.Get(root + "/c") is not null, "live change in the new session");
         Assert.Equal((ZooKeeperCacheEventType.Added, ZooKeeperCacheEventSource.Live), (events.Items.Last().Type, events.Items.Last().Source));
     }
+
+    /// <summary>
+    /// StartAsync and DisposeAsync racing each other at random moments: a start either completes, or fails as disposed
+    /// or cancelled, never hangs; and a disposed cache gets no event afterwards (no watch or loop left running).
+    /// </summary>
+    [Fact]
+    public async Task Start_and_dispose_racing_at_random_moments_never_hang_and_leave_nothing_running()
+    {
+        var root = NewPath("cache-race");
+        await using var writer = await ConnectAsync(Servers);
+        await writer.CreateAsync(root, Text("0"));
+        await using var container = await StartContainerAsync("cache", Servers, root);
+        var random = new Random(42);
+        var disposed = new List<(ZooKeeperTreeCache Cache, Recorder<ZooKeeperCacheEvent> Events, int CountAtDispose)>();
+        for (var i = 0; i < 200; i++)
+        {
+            var cache = container.CreateTreeCache();
+            var events = new Recorder<ZooKeeperCacheEvent>();
+            cache.Changed += events.Add;
+            var delay = random.Next(4);
+            var starting = Task.Run(() => cache.StartAsync());
+            for (var y = 0; y < delay; y++)
+            {
+                await Task.Yield();
+            }
+
+            await cache.DisposeAsync().AsTask().WaitAsync(Patience);
+            try
+            {
+                await starting.WaitAsync(Patience); // started before the dispose
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
+            {
+                // refused as disposed, or its wait for the snapshot was cancelled by the dispose
+            }
+
+            disposed.Add((cache, events, events.Items.Count));
+        }
+
+        // A change every disposed cache would have seen: a live cache sees it, the disposed ones must not.
+        await using var live = container.CreateTreeCache();
+        var liveEvents = new Recorder<ZooKeeperCacheEvent>();
+        live.Changed += liveEvents.Add;
+        await live.StartAsync();
+        await writer.SetDataAsync(root, Text("1"));
+        await writer.CreateAsync(root + "/child", Text("c"));
+        await UntilAsync(() => live.Get(root + "/child") is not null, "the live cache saw the changes");
+        await container.Client.SyncAsync(root);
+        Assert.All(disposed, d => Assert.Equal(d.CountAtDispose, d.Events.Items.Count));
+    }
 }
