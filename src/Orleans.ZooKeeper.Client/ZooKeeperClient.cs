@@ -58,11 +58,11 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Completes once every event and state change posted to the event loop before this call has been delivered
-    /// (e.g. the final <see cref="KeeperState.Closed"/> change after <see cref="CloseAsync"/>), or at once when the
-    /// loop has ended.
+    /// Completes once every watch event and state change the client observed before this call has been delivered to
+    /// its callbacks (e.g. the final <see cref="KeeperState.Closed"/> change after <see cref="CloseAsync"/>), or at once
+    /// when the event loop has ended: the point after which a component built on the client has seen everything.
     /// </summary>
-    internal Task DrainEventsAsync()
+    public Task WhenEventsDeliveredAsync(CancellationToken cancellationToken = default)
     {
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_session.Dispatcher.TryPost(drained.SetResult))
@@ -70,7 +70,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
             drained.SetResult();
         }
 
-        return drained.Task;
+        return drained.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>True while the event loop has posted events, state changes or replies queued behind them still to deliver.</summary>

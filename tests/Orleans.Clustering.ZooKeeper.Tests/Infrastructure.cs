@@ -88,6 +88,7 @@ public sealed class TableHandle : IAsyncDisposable
             configure?.Invoke(o);
         });
         services.AddSingleton<ZooKeeperMembershipTable>();
+        services.AddZooKeeperProviderHost();
         var provider = services.BuildServiceProvider();
         var handle = new TableHandle(provider, url, clusterId, logs);
         try

@@ -69,8 +69,7 @@ public sealed class ConnectionFailureTests(ServerFixture fixture)
             "unstarted",
             "svc",
             new Orleans.Configuration.ZooKeeperGrainStorageOptions { GrainStorageSerializer = new ZooKeeperJsonGrainStorageSerializer() },
-            () => throw new InvalidOperationException("never built"),
-            ownsContainer: true,
+            _ => throw new InvalidOperationException("never connected"),
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => storage.ReadStateAsync("state", Ids.Unique(), new GrainState<TestState>()));
         Assert.Contains("'unstarted' has not been started", ex.Message);

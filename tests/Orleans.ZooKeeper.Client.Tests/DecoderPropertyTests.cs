@@ -815,7 +815,7 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
         Gen.String[Gen.Char[PathAlphabet], 0, 10],
         Gen.Select(Gen.String[Gen.Char["/.ab"], 1, 8], Gen.Char, Gen.Int[0, 100], (p, c, i) => p.Insert(i % (p.Length + 1), c.ToString())));
 
-    private static string Show(string p) => ZooKeeperPath.Printable(p);
+    private static string Show(string p) => ZooKeeperText.Printable(p);
 
     [Fact]
     public Task GetError_agrees_with_the_server_rules_model() => Property(() =>
@@ -977,7 +977,7 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
             },
             iter: 20000,
             threads: 1,
-            print: s => ZooKeeperPath.Printable(s)));
+            print: s => ZooKeeperText.Printable(s)));
 
     private enum Fault
     {
@@ -1050,7 +1050,7 @@ public sealed class DecoderPropertyTests : IAsyncLifetime
             {
                 var text = Inject(servers, chroot, fault, position);
                 var ex = Assert.Throws<FormatException>(() => ConnectionString.Parse(text));
-                Assert.Contains(ZooKeeperPath.Printable(text), ZooKeeperPath.Printable(ex.Message), StringComparison.Ordinal);
+                Assert.Contains(ZooKeeperText.Printable(text), ZooKeeperText.Printable(ex.Message), StringComparison.Ordinal);
             },
             iter: 3000, threads: 1));
 }

@@ -112,7 +112,7 @@ public sealed class PathAndConnectStringTests
         foreach (var path in new[] { "/" + c, "/a" + c, "/a" + c + "b", "/a/" + c + "/b", "/x/y" + c })
         {
             var error = ZooKeeperPath.GetError(path);
-            Assert.True(error is not null, $"U+{hex} in '{ZooKeeperPath.Printable(path)}' was accepted");
+            Assert.True(error is not null, $"U+{hex} in '{ZooKeeperText.Printable(path)}' was accepted");
             var index = path.IndexOf(c, StringComparison.Ordinal);
             Assert.Contains($"index {index}", error, StringComparison.Ordinal);
             if (code != 0)
@@ -124,7 +124,7 @@ public sealed class PathAndConnectStringTests
             var ex = Assert.Throws<ArgumentException>(() => ZooKeeperPath.Validate(path));
             Assert.True(
                 ex.Message.Contains("\\u" + hex, StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("U+" + hex, StringComparison.Ordinal),
-                $"message does not name U+{hex}: {ZooKeeperPath.Printable(ex.Message)}");
+                $"message does not name U+{hex}: {ZooKeeperText.Printable(ex.Message)}");
             Assert.Null(ZooKeeperPath.GetError(path.Replace(c, 'z')));
         }
     }

@@ -325,9 +325,9 @@ internal static class StorageBenchmark
         return sw.Elapsed;
     }
 
-    /// <summary>The provider's own container, found through its public declaration (as health checks find it).</summary>
+    /// <summary>The provider's own container, found through the provider host (as health checks find it).</summary>
     private static ZooKeeperContainer ProviderContainer(IServiceProvider services)
-        => services.GetServices<ZooKeeperContainerDeclaration>().FirstOrDefault(d => d.ContainerName == "storage:" + ZooKeeperProvider)?.Resolve(services)
+        => services.GetRequiredService<ZooKeeperProviderHost>().Find("storage:" + ZooKeeperProvider)
             ?? throw new InvalidOperationException($"grain storage '{ZooKeeperProvider}' has no ZooKeeper container of its own");
 
     /// <summary>The first node holding data below the provider's container path (the benchmark's grains all store alike).</summary>

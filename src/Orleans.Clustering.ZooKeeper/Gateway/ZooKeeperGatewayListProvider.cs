@@ -24,10 +24,7 @@ internal sealed class ZooKeeperGatewayListProvider(ZooKeeperMembershipTable tabl
     public Task<IList<Uri>> GetGateways() => GetGatewaysAsync(CancellationToken.None);
 
     /// <summary>The gateway URIs of the Active silos that have a gateway.</summary>
-    public Task<IList<Uri>> GetGatewaysAsync(CancellationToken cancellationToken)
-        => ZooKeeperMembershipTable.OffReaderThread(ReadGatewaysAsync(cancellationToken));
-
-    private async Task<IList<Uri>> ReadGatewaysAsync(CancellationToken cancellationToken)
+    public async Task<IList<Uri>> GetGatewaysAsync(CancellationToken cancellationToken)
     {
         var snapshot = await table.ReadSnapshotAsync(cancellationToken).ConfigureAwait(false);
         return snapshot.Rows

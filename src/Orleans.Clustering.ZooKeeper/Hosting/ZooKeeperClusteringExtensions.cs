@@ -6,6 +6,7 @@ using Orleans.Clustering.ZooKeeper;
 using Orleans.Configuration;
 using Orleans.Messaging;
 using Orleans.Runtime;
+using Orleans.ZooKeeper;
 
 namespace Orleans.Hosting;
 
@@ -28,12 +29,6 @@ public static class ZooKeeperClusteringExtensions
         AddCommon(builder.Services, configureOptions);
         builder.Services.AddSingleton<IMembershipTable>(sp => sp.GetRequiredService<ZooKeeperMembershipTable>());
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<ZooKeeperMembershipTable>());
-
-        // Its own container (not one named with ContainerName) is declared for host-wide features such as health checks.
-        builder.Services.AddSingleton(new ZooKeeperContainerDeclaration(
-            "clustering",
-            sp => sp.GetRequiredService<ZooKeeperMembershipTable>().StartedContainer,
-            sp => sp.GetRequiredService<IOptions<ZooKeeperClusteringOptions>>().Value.ContainerName is null));
         return builder;
     }
 
@@ -58,6 +53,9 @@ public static class ZooKeeperClusteringExtensions
     {
         configureOptions(services.AddOptions<ZooKeeperClusteringOptions>());
         services.TryAddSingleton<ZooKeeperMembershipTable>();
+
+        // Its connection comes from the provider host, which also lists its own container (health checks).
+        services.AddZooKeeperProvider(ZooKeeperMembershipTable.ProviderName, sp => sp.GetRequiredService<IOptions<ZooKeeperClusteringOptions>>().Value);
         services.AddSingleton<IConfigurationValidator>(sp => new ZooKeeperClusteringOptionsValidator(
             sp.GetRequiredService<IOptions<ZooKeeperClusteringOptions>>().Value,
             sp.GetRequiredService<IOptions<ClusterOptions>>().Value,

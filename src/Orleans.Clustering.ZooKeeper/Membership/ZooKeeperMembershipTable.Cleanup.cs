@@ -19,10 +19,7 @@ internal sealed partial class ZooKeeperMembershipTable
     /// Deletes the rows whose status is not <see cref="SiloStatus.Active"/> and whose last activity — the latest of
     /// start time, heartbeat and every suspicion vote — is before <paramref name="beforeDate"/>.
     /// </summary>
-    public Task CleanupDefunctSiloEntriesAsync(DateTimeOffset beforeDate, CancellationToken cancellationToken)
-        => OffReaderThread(CleanupDefunctSiloEntriesCoreAsync(beforeDate, cancellationToken));
-
-    private async Task CleanupDefunctSiloEntriesCoreAsync(DateTimeOffset beforeDate, CancellationToken cancellationToken)
+    public async Task CleanupDefunctSiloEntriesAsync(DateTimeOffset beforeDate, CancellationToken cancellationToken)
     {
         var snapshot = await ReadSnapshotAsync(cancellationToken).ConfigureAwait(false);
         var client = Container.Client;

@@ -20,19 +20,13 @@ internal sealed partial class ZooKeeperMembershipTable
     public Task<MembershipTableData> ReadAll() => ReadAllAsync(CancellationToken.None);
 
     /// <summary>Every row and the table version, as one consistent snapshot.</summary>
-    public Task<MembershipTableData> ReadAllAsync(CancellationToken cancellationToken)
-        => OffReaderThread(ReadAllCoreAsync(cancellationToken));
-
-    private async Task<MembershipTableData> ReadAllCoreAsync(CancellationToken cancellationToken)
+    public async Task<MembershipTableData> ReadAllAsync(CancellationToken cancellationToken)
         => (await ReadSnapshotAsync(cancellationToken).ConfigureAwait(false)).ToTableData();
 
     public Task<MembershipTableData> ReadRow(SiloAddress key) => ReadRowAsync(key, CancellationToken.None);
 
     /// <summary>One silo's row (none when it does not exist) and the table version, as one consistent snapshot.</summary>
-    public Task<MembershipTableData> ReadRowAsync(SiloAddress key, CancellationToken cancellationToken)
-        => OffReaderThread(ReadRowCoreAsync(key, cancellationToken));
-
-    private async Task<MembershipTableData> ReadRowCoreAsync(SiloAddress key, CancellationToken cancellationToken)
+    public async Task<MembershipTableData> ReadRowAsync(SiloAddress key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);

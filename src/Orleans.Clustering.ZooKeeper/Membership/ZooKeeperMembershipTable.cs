@@ -20,21 +20,24 @@ namespace Orleans.Clustering.ZooKeeper;
 internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
     private readonly ZooKeeperClusteringOptions _options;
-    private readonly ZooKeeperContainerSource _source;
+    private readonly ZooKeeperProviderHost _host;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private ZooKeeperContainer? _container;
+    private ZooKeeperConnection? _connection;
     private string _basePath = string.Empty;
     private IReadOnlyList<Acl> _acl = Acls.OpenUnsafe;
     private bool _disposed;
 
-    public ZooKeeperMembershipTable(IServiceProvider services, IOptions<ZooKeeperClusteringOptions> options, IOptions<ClusterOptions> clusterOptions, ILogger<ZooKeeperMembershipTable> logger)
+    public ZooKeeperMembershipTable(ZooKeeperProviderHost host, IOptions<ZooKeeperClusteringOptions> options, IOptions<ClusterOptions> clusterOptions, ILogger<ZooKeeperMembershipTable> logger)
     {
         _options = options.Value;
         ClusterId = clusterOptions.Value.ClusterId;
-        _source = ZooKeeperContainerSource.For(services, "clustering", _options);
+        _host = host;
         _logger = logger;
     }
+
+    /// <summary>The provider's name with the host: its own container's name (health check <c>zookeeper:clustering</c>).</summary>
+    public const string ProviderName = "clustering";
 
     /// <summary>This silo's (or client's) cluster id.</summary>
     public string ClusterId { get; }
@@ -43,10 +46,7 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     public string TablePath => TablePathOf(ClusterId);
 
     /// <summary>The container the table is kept through (connected on first use).</summary>
-    /// <summary>The container once started, else null.</summary>
-    internal ZooKeeperContainer? StartedContainer => Volatile.Read(ref _container);
-
-    internal ZooKeeperContainer Container => _container ?? throw new InvalidOperationException("The ZooKeeper membership table has not been started.");
+    internal ZooKeeperContainer Container => (Volatile.Read(ref _connection) ?? throw new InvalidOperationException("The ZooKeeper membership table has not been started.")).Container;
 
     /// <inheritdoc/>
     public void Participate(ISiloLifecycle lifecycle)
@@ -56,10 +56,10 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
         lifecycle.Subscribe(nameof(ZooKeeperMembershipTable), ServiceLifecycleStage.RuntimeInitialize, ct => ConnectAsync(ct), _ => DisposeAsync().AsTask());
     }
 
-    /// <summary>Resolves and connects the container (once); later calls return it at once.</summary>
+    /// <summary>Gets the connection from the provider host (once); later calls return its client at once.</summary>
     internal async Task<ZooKeeperClient> ConnectAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _container) is { } ready)
+        if (Volatile.Read(ref _connection) is { } ready)
         {
             return ready.Client;
         }
@@ -68,31 +68,17 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_container is { } existing)
+            if (_connection is { } existing)
             {
                 return existing.Client;
             }
 
-            var container = _source.Resolve();
-            try
-            {
-                // An own container is started here; a shared one was started by the silo (on a client: here too).
-                if (_source.OwnsContainer || container.State != ZooKeeperContainerState.Connected)
-                {
-                    await container.StartAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch when (_source.OwnsContainer)
-            {
-                await container.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-
-            _basePath = container.BasePath;
-            _acl = container.NodeAcl;
-            Volatile.Write(ref _container, container);
-            MembershipLog.Started(_logger, ClusterId, TablePath, container.Name, container.Target.ToString());
-            return container.Client;
+            var connection = await _host.ConnectAsync(ProviderName, _options, cancellationToken).ConfigureAwait(false);
+            _basePath = connection.BasePath;
+            _acl = connection.NodeAcl;
+            Volatile.Write(ref _connection, connection);
+            MembershipLog.Started(_logger, ClusterId, TablePath, connection.ContainerName, connection.Container.Target.ToString());
+            return connection.Client;
         }
         finally
         {
@@ -105,10 +91,7 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     public Task InitializeMembershipTable(bool tryInitTableVersion) => InitializeMembershipTableAsync(tryInitTableVersion, CancellationToken.None);
 
     /// <summary>Connects and, when asked to, creates the table node (version 0) unless it exists.</summary>
-    public Task InitializeMembershipTableAsync(bool tryInitTableVersion, CancellationToken cancellationToken)
-        => OffReaderThread(InitializeMembershipTableCoreAsync(tryInitTableVersion, cancellationToken));
-
-    private async Task InitializeMembershipTableCoreAsync(bool tryInitTableVersion, CancellationToken cancellationToken)
+    public async Task InitializeMembershipTableAsync(bool tryInitTableVersion, CancellationToken cancellationToken)
     {
         var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         if (MembershipLayout.ClusterIdError(ClusterId) is { } error)
@@ -141,10 +124,7 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     /// Creates the row and its heartbeat and bumps the table node from the version <paramref name="tableVersion"/>'s
     /// ETag names, in one transaction; false when the row exists or the table moved on.
     /// </summary>
-    public Task<bool> InsertRowAsync(MembershipEntry entry, TableVersion tableVersion, CancellationToken cancellationToken)
-        => OffReaderThread(InsertRowCoreAsync(entry, tableVersion, cancellationToken));
-
-    private async Task<bool> InsertRowCoreAsync(MembershipEntry entry, TableVersion tableVersion, CancellationToken cancellationToken)
+    public async Task<bool> InsertRowAsync(MembershipEntry entry, TableVersion tableVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(tableVersion);
@@ -177,10 +157,7 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     /// <paramref name="tableVersion"/>'s ETag names, in one transaction; false when either moved on or the row is gone.
     /// The heartbeat is left alone (a vote written from an older read never turns a silo's heartbeat back).
     /// </summary>
-    public Task<bool> UpdateRowAsync(MembershipEntry entry, string etag, TableVersion tableVersion, CancellationToken cancellationToken)
-        => OffReaderThread(UpdateRowCoreAsync(entry, etag, tableVersion, cancellationToken));
-
-    private async Task<bool> UpdateRowCoreAsync(MembershipEntry entry, string etag, TableVersion tableVersion, CancellationToken cancellationToken)
+    public async Task<bool> UpdateRowAsync(MembershipEntry entry, string etag, TableVersion tableVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(tableVersion);
@@ -220,10 +197,7 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     /// Writes the heartbeat node only (unconditionally): neither the row ETag nor the table version changes. A missing
     /// row is an error; a row whose heartbeat node is missing gets it back.
     /// </summary>
-    public Task UpdateIAmAliveAsync(MembershipEntry entry, CancellationToken cancellationToken)
-        => OffReaderThread(UpdateIAmAliveCoreAsync(entry, cancellationToken));
-
-    private async Task UpdateIAmAliveCoreAsync(MembershipEntry entry, CancellationToken cancellationToken)
+    public async Task UpdateIAmAliveAsync(MembershipEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -267,10 +241,7 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
     /// Deletes every row of <paramref name="clusterId"/> (with its heartbeat), then the table node unless something
     /// that is not a row lives under it.
     /// </summary>
-    public Task DeleteMembershipTableEntriesAsync(string clusterId, CancellationToken cancellationToken)
-        => OffReaderThread(DeleteMembershipTableEntriesCoreAsync(clusterId, cancellationToken));
-
-    private async Task DeleteMembershipTableEntriesCoreAsync(string clusterId, CancellationToken cancellationToken)
+    public async Task DeleteMembershipTableEntriesAsync(string clusterId, CancellationToken cancellationToken)
     {
         if (MembershipLayout.ClusterIdError(clusterId) is { } error)
         {
@@ -318,39 +289,10 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
         MembershipLog.EntriesDeleted(_logger, clusterId, count, table);
     }
 
-    /// <summary>
-    /// Completes an operation's task on the thread pool. The client completes replies on its reader thread, where
-    /// Orleans' code awaiting the table would otherwise go on running (and hold up every other reply).
-    /// </summary>
-    internal static async Task<T> OffReaderThread<T>(Task<T> operation)
-    {
-        try
-        {
-            return await operation.ConfigureAwait(false);
-        }
-        finally
-        {
-            await Task.Yield();
-        }
-    }
-
-    /// <inheritdoc cref="OffReaderThread{T}(Task{T})"/>
-    internal static async Task OffReaderThread(Task operation)
-    {
-        try
-        {
-            await operation.ConfigureAwait(false);
-        }
-        finally
-        {
-            await Task.Yield();
-        }
-    }
-
     private ZooKeeperMembershipException Failure(string operation, string path, ZooKeeperException ex)
         => new($"ZooKeeper clustering (cluster '{ClusterId}') could not {operation} at {path}: {ex.Message}", path, ex);
 
-    /// <summary>Lets go of the container (closing it when it is the table's own).</summary>
+    /// <summary>Hands the connection back to the provider host (which closes the table's own container with it).</summary>
     public async ValueTask DisposeAsync()
     {
         await _connectLock.WaitAsync().ConfigureAwait(false);
@@ -362,9 +304,9 @@ internal sealed partial class ZooKeeperMembershipTable : IMembershipTable, ILife
             }
 
             _disposed = true;
-            if (_source.OwnsContainer && _container is { } container)
+            if (Interlocked.Exchange(ref _connection, null) is { } connection)
             {
-                await container.DisposeAsync().ConfigureAwait(false);
+                await connection.DisposeAsync().ConfigureAwait(false);
             }
         }
         finally

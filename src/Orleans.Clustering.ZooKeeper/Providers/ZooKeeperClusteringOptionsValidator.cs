@@ -16,7 +16,7 @@ internal sealed class ZooKeeperClusteringOptionsValidator(ZooKeeperClusteringOpt
 
     public void ValidateConfiguration()
     {
-        ZooKeeperContainerSource.Validate(Prefix, options);
+        options.ValidateContainerSettings(Prefix);
         if (options.MaxReadAttempts < 1)
         {
             throw new OrleansConfigurationException(Prefix + $"{nameof(options.MaxReadAttempts)} must be at least 1 (got {options.MaxReadAttempts}).");

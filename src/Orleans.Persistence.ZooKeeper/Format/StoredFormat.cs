@@ -1,4 +1,5 @@
 using System.Text;
+using Orleans.ZooKeeper.Client;
 
 namespace Orleans.Persistence.ZooKeeper;
 
@@ -79,7 +80,7 @@ internal static class StoredFormatHeader
             }
         }
 
-        throw new FormatException($"the data is marked with the format '{Orleans.ZooKeeper.ConfigurationText.Printable(Encoding.Latin1.GetString(token))}', which this provider does not know (json, orleans, custom, each optionally +gzip)");
+        throw new FormatException($"the data is marked with the format '{ZooKeeperText.Printable(Encoding.Latin1.GetString(token))}', which this provider does not know (json, orleans, custom, each optionally +gzip)");
     }
 
     private static byte[][] BuildHeaders()

@@ -68,12 +68,8 @@ public static class ZooKeeperGrainStorageExtensions
                 }
             }
         });
-        // A provider with a container of its own declares it (health checks and other host-wide features find it);
-        // one using a named container (ContainerName) leaves that to the container's own declaration.
-        services.AddSingleton(new ZooKeeperContainerDeclaration(
-            "storage:" + name,
-            sp => (sp.GetKeyedService<Orleans.Storage.IGrainStorage>(name) as ZooKeeperGrainStorage)?.StartedContainer,
-            sp => sp.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name).ContainerName is null));
+        // Its connection comes from the provider host, which also lists its own container (health checks).
+        services.AddZooKeeperProvider(ZooKeeperGrainStorageFactory.ProviderName(name), sp => sp.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name));
         return services.AddGrainStorage(name, ZooKeeperGrainStorageFactory.Create);
     }
 }

@@ -63,7 +63,7 @@ internal sealed class StateLayout
 
         if (invalid is not null)
         {
-            error = $"GetStorageKey returned '{Orleans.ZooKeeper.ConfigurationText.Printable(key)}', which gives the invalid node path '{Orleans.ZooKeeper.ConfigurationText.Printable(path)}': {invalid}";
+            error = $"GetStorageKey returned '{ZooKeeperText.Printable(key)}', which gives the invalid node path '{ZooKeeperText.Printable(path)}': {invalid}";
         }
 
         return path;

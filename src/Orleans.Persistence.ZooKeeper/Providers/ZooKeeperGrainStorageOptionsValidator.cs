@@ -20,7 +20,7 @@ internal sealed class ZooKeeperGrainStorageOptionsValidator(ZooKeeperGrainStorag
     public void ValidateConfiguration()
     {
         var prefix = Prefix(name);
-        ZooKeeperContainerSource.Validate(prefix, options);
+        options.ValidateContainerSettings(prefix);
 
         if (options.MaxStateSize is <= 0)
         {

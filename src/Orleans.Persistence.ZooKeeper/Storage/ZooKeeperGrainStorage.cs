@@ -20,12 +20,11 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
     private readonly string _name;
     private readonly string _serviceId;
     private readonly ZooKeeperGrainStorageOptions _options;
-    private readonly Func<ZooKeeperContainer> _containerFactory;
-    private readonly bool _ownsContainer;
+    private readonly Func<CancellationToken, Task<ZooKeeperConnection>> _connect;
     private readonly ILogger _logger;
     private readonly StateCodec _codec;
     private readonly IActivatorProvider? _activators;
-    private ZooKeeperContainer? _container;
+    private ZooKeeperConnection? _connection;
     private StateLayout _layout = new("/", null);
     private IReadOnlyList<Acl> _acl = Acls.OpenUnsafe;
     private bool _legacyReads;
@@ -34,8 +33,7 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
         string name,
         string serviceId,
         ZooKeeperGrainStorageOptions options,
-        Func<ZooKeeperContainer> containerFactory,
-        bool ownsContainer,
+        Func<CancellationToken, Task<ZooKeeperConnection>> connect,
         ILogger logger,
         IServiceProvider? services = null,
         IGrainStorageSerializer? siloSerializer = null,
@@ -44,8 +42,7 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
         _name = name;
         _serviceId = serviceId;
         _options = options;
-        _containerFactory = containerFactory;
-        _ownsContainer = ownsContainer;
+        _connect = connect;
         _logger = logger;
         _activators = activators;
         _codec = new StateCodec(options, siloSerializer, services);
@@ -57,38 +54,42 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
     /// <summary>Whether reads also look at the version-1 layout (decided at startup).</summary>
     internal bool ReadsLegacyLayout => _legacyReads;
 
-    /// <summary>The container once the provider has started, else null.</summary>
-    internal ZooKeeperContainer? StartedContainer => _container;
+    /// <summary>The connection the provider works through (from the provider host).</summary>
+    internal ZooKeeperConnection Connection => Volatile.Read(ref _connection) ?? throw new InvalidOperationException($"ZooKeeper grain storage '{_name}' has not been started.");
 
-    internal ZooKeeperContainer Container => _container ?? throw new InvalidOperationException($"ZooKeeper grain storage '{_name}' has not been started.");
+    /// <summary>The container behind <see cref="Connection"/> (tests).</summary>
+    internal ZooKeeperContainer Container => Connection.Container;
 
     public void Participate(ISiloLifecycle lifecycle)
         => lifecycle.Subscribe(OptionFormattingUtilities.Name<ZooKeeperGrainStorage>(_name), _options.InitStage, InitAsync, CloseAsync);
 
     /// <summary>
-    /// Starts the provider: connects its own container when it has one, ensures the root, decides whether reads look
+    /// Starts the provider: gets its connection from the provider host, ensures the root, decides whether reads look
     /// at the version-1 layout too, and checks that the servers support TTL nodes when states expire.
     /// </summary>
     public async Task InitAsync(CancellationToken cancellationToken)
     {
-        var container = _containerFactory();
-        if (_ownsContainer)
+        var connection = await _connect(cancellationToken).ConfigureAwait(false);
+        try
         {
-            await container.StartAsync(cancellationToken).ConfigureAwait(false);
+            var client = connection.Client;
+            _acl = connection.NodeAcl;
+            _layout = new StateLayout(ZooKeeperPath.Combine(connection.BasePath, ZNodeNames.Encode(_serviceId)), _options.GetStorageKey);
+            await client.EnsurePathAsync(_layout.Root, _acl, cancellationToken).ConfigureAwait(false);
+            _legacyReads = _options.ReadLegacyLayout ?? (!_layout.IsCustom && await HoldsLegacyDataAsync(client, cancellationToken).ConfigureAwait(false));
+            if (_options.StateExpiry is { } expiry)
+            {
+                await CheckTtlSupportAsync(client, expiry, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
 
-        var client = container.Client;
-        _acl = container.NodeAcl;
-        _layout = new StateLayout(ZooKeeperPath.Combine(container.BasePath, ZNodeNames.Encode(_serviceId)), _options.GetStorageKey);
-        await client.EnsurePathAsync(_layout.Root, _acl, cancellationToken).ConfigureAwait(false);
-        _legacyReads = _options.ReadLegacyLayout ?? (!_layout.IsCustom && await HoldsLegacyDataAsync(client, cancellationToken).ConfigureAwait(false));
-        if (_options.StateExpiry is { } expiry)
-        {
-            await CheckTtlSupportAsync(client, expiry, cancellationToken).ConfigureAwait(false);
-        }
-
-        _container = container;
-        StorageLog.Started(_logger, _name, _layout.Root, container.Name, _legacyReads, _options.StateExpiry?.ToString() ?? "none");
+        Volatile.Write(ref _connection, connection);
+        StorageLog.Started(_logger, _name, _layout.Root, connection.ContainerName, _legacyReads, _options.StateExpiry?.ToString() ?? "none");
     }
 
     /// <summary>
@@ -154,10 +155,10 @@ internal sealed partial class ZooKeeperGrainStorage : IGrainStorage, ILifecycleP
 
     private async Task CloseAsync(CancellationToken cancellationToken)
     {
-        if (_ownsContainer && _container is not null)
+        // Handed back, but kept: a shared container stays usable, an own one reports itself closed to later calls.
+        if (Volatile.Read(ref _connection) is { } connection)
         {
-            await _container.StopAsync(cancellationToken).ConfigureAwait(false);
-            await _container.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -12,23 +12,20 @@ namespace Orleans.Persistence.ZooKeeper;
 /// <summary>Builds <see cref="ZooKeeperGrainStorage"/> instances for DI.</summary>
 internal static class ZooKeeperGrainStorageFactory
 {
+    /// <summary>The provider's name with the host: its own container's name (health check <c>zookeeper:storage:{name}</c>).</summary>
+    public static string ProviderName(string storageName) => "storage:" + storageName;
+
     public static ZooKeeperGrainStorage Create(IServiceProvider services, string name)
     {
         var options = services.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name);
         var clusterOptions = services.GetRequiredService<IOptions<ClusterOptions>>().Value;
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
-        var source = ZooKeeperContainerSource.For(services, $"storage:{name}", options);
-
-        // The options validator reports an unknown container name before the silo starts; this is for hosts that skip it.
-        Func<ZooKeeperContainer> resolve = () => ZooKeeperGrainStorageOptionsValidator.UnknownContainerError(name, options, services) is { } error
-            ? throw new OrleansConfigurationException(error)
-            : source.Resolve();
+        var host = services.GetRequiredService<ZooKeeperProviderHost>();
         return new ZooKeeperGrainStorage(
             name,
             clusterOptions.ServiceId,
             options,
-            resolve,
-            source.OwnsContainer,
+            cancellationToken => host.ConnectAsync(ProviderName(name), options, cancellationToken),
             loggerFactory.CreateLogger($"{typeof(ZooKeeperGrainStorage).FullName}.{name}"),
             services,
             services.GetService<IGrainStorageSerializer>(),

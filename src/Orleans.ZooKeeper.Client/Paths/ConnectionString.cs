@@ -12,6 +12,17 @@ public readonly record struct ServerAddress(string Host, int Port)
 
     /// <inheritdoc/>
     public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+
+    /// <summary>
+    /// Parses one server entry of a connect string (<c>host</c>, <c>host:port</c>, <c>[ipv6]:port</c>) by the
+    /// client's own grammar, so everything built on the client accepts exactly the servers the client does.
+    /// </summary>
+    /// <exception cref="FormatException">The entry is not a valid server; the message says why.</exception>
+    public static ServerAddress Parse(string entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return ConnectionString.ParseServer(entry);
+    }
 }
 
 /// <summary>
@@ -57,7 +68,7 @@ internal sealed class ConnectionString
                 var error = ZooKeeperPath.GetError(chroot);
                 if (error is not null)
                 {
-                    throw new FormatException($"Invalid chroot '{ZooKeeperPath.Printable(chroot)}' in connect string '{connectString}': {error}.");
+                    throw new FormatException($"Invalid chroot '{ZooKeeperText.Printable(chroot)}' in connect string '{connectString}': {error}.");
                 }
             }
         }
@@ -87,7 +98,7 @@ internal sealed class ConnectionString
             throw new FormatException($"Empty server entry{where}.");
         }
 
-        var shown = ZooKeeperPath.Printable(entry);
+        var shown = ZooKeeperText.Printable(entry);
         if (entry.Any(char.IsWhiteSpace))
         {
             throw new FormatException($"Server entry '{shown}'{where} contains whitespace.");
@@ -144,7 +155,7 @@ internal sealed class ConnectionString
         {
             if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port < 1 || port > 65535)
             {
-                throw new FormatException($"Server entry '{shown}'{where} has an invalid port '{ZooKeeperPath.Printable(portText)}' (expected 1-65535).");
+                throw new FormatException($"Server entry '{shown}'{where} has an invalid port '{ZooKeeperText.Printable(portText)}' (expected 1-65535).");
             }
         }
 

@@ -122,5 +122,5 @@ internal static class ServerHost
         return null;
     }
 
-    private static string Show(string s) => ZooKeeperPath.Printable(s);
+    private static string Show(string s) => ZooKeeperText.Printable(s);
 }

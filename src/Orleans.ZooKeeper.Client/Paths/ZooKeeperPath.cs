@@ -75,7 +75,7 @@ public static class ZooKeeperPath
         var error = GetError(path, isSequential);
         if (error is not null)
         {
-            throw new ArgumentException($"Invalid ZooKeeper path '{Printable(path)}': {error}.", paramName);
+            throw new ArgumentException($"Invalid ZooKeeper path '{ZooKeeperText.Printable(path)}': {error}.", paramName);
         }
     }
 
@@ -128,29 +128,6 @@ public static class ZooKeeperPath
         return path.Length >= ancestor.Length
             && path.StartsWith(ancestor, StringComparison.Ordinal)
             && (path.Length == ancestor.Length || path[ancestor.Length] == '/');
-    }
-
-    internal static string Printable(string? s)
-    {
-        if (s is null)
-        {
-            return "<null>";
-        }
-
-        var sb = new System.Text.StringBuilder(s.Length);
-        foreach (var c in s)
-        {
-            if (char.IsControl(c) || char.IsSurrogate(c) || c >= '\ufff0')
-            {
-                sb.Append("\\u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-
-        return sb.ToString();
     }
 
     private static string? CheckComponent(string path, int start, int end)

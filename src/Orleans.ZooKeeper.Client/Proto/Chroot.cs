@@ -39,7 +39,7 @@ internal readonly struct Chroot
 
     /// <summary>Strips the chroot; a path outside it is a protocol error (the server must not send one).</summary>
     public string ToClientPathOrThrow(string serverPath)
-        => ToClientPath(serverPath) ?? throw new ProtocolException($"the server returned path '{ZooKeeperPath.Printable(serverPath)}' outside the chroot");
+        => ToClientPath(serverPath) ?? throw new ProtocolException($"the server returned path '{ZooKeeperText.Printable(serverPath)}' outside the chroot");
 
     /// <summary>Writes a client path as a server path (ustring) without concatenating in memory.</summary>
     public void WritePath(FrameBuffer buffer, string clientPath)

@@ -260,18 +260,12 @@ internal sealed class CacheEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>Announces the events in order (the announcer runs the handlers and logs one that throws).</summary>
     private void Publish(List<ZooKeeperCacheEvent> events)
     {
         foreach (var e in events)
         {
-            try
-            {
-                _publish(e);
-            }
-            catch (Exception ex)
-            {
-                CacheLog.HandlerFailed(_logger, ex, Root);
-            }
+            _publish(e);
         }
     }
 

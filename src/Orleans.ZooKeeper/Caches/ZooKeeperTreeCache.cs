@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.ZooKeeper.Caches;
 using Orleans.ZooKeeper.Client;
-using Orleans.ZooKeeper.Client.Session;
 
 namespace Orleans.ZooKeeper;
 
@@ -27,7 +26,7 @@ namespace Orleans.ZooKeeper;
 public sealed class ZooKeeperTreeCache : IAsyncDisposable
 {
     private readonly CacheEngine _engine;
-    private readonly StateBroadcast<ZooKeeperCacheEvent> _subscribers = new();
+    private readonly Announcer<ZooKeeperCacheEvent> _announcer;
 
     /// <summary>Creates a cache of <paramref name="path"/> (absolute) and its subtree; <see cref="StartAsync"/> fills it.</summary>
     public ZooKeeperTreeCache(ZooKeeperClient client, string path, ILogger? logger = null)
@@ -36,7 +35,13 @@ public sealed class ZooKeeperTreeCache : IAsyncDisposable
     }
 
     internal ZooKeeperTreeCache(ZooKeeperClient client, string path, bool recursive, ILogger? logger)
-        => _engine = new CacheEngine(client, path, recursive, logger ?? NullLogger.Instance, Deliver);
+    {
+        logger ??= NullLogger.Instance;
+
+        // Published from the cache's one loop: handlers run there, in order (the engine logs a handler that throws).
+        _announcer = new(this, ex => CacheLog.HandlerFailed(logger, ex, path), inlineHandlers: true);
+        _engine = new CacheEngine(client, path, recursive, logger, _announcer.Publish);
+    }
 
     /// <summary>The cached subtree's root.</summary>
     public string Path => _engine.Root;
@@ -45,10 +50,14 @@ public sealed class ZooKeeperTreeCache : IAsyncDisposable
     public bool IsInitialized => _engine.IsInitialized;
 
     /// <summary>Raised for every change, in order, on the cache's loop.</summary>
-    public event EventHandler<ZooKeeperCacheEvent>? Changed;
+    public event EventHandler<ZooKeeperCacheEvent>? Changed
+    {
+        add => _announcer.AddHandler(value);
+        remove => _announcer.RemoveHandler(value);
+    }
 
     /// <summary>Every event from the moment of this call on; ends when the cache is disposed.</summary>
-    public IAsyncEnumerable<ZooKeeperCacheEvent> ChangesAsync(CancellationToken cancellationToken = default) => _subscribers.Subscribe(cancellationToken);
+    public IAsyncEnumerable<ZooKeeperCacheEvent> ChangesAsync(CancellationToken cancellationToken = default) => _announcer.Subscribe(cancellationToken);
 
     /// <summary>Registers the watch and waits for the initial snapshot (a missing root gives an empty one; it fills when the root appears).</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => _engine.StartAsync(cancellationToken);
@@ -66,12 +75,6 @@ public sealed class ZooKeeperTreeCache : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _engine.DisposeAsync().ConfigureAwait(false);
-        _subscribers.Complete();
-    }
-
-    private void Deliver(ZooKeeperCacheEvent change)
-    {
-        _subscribers.Publish(change);
-        Changed?.Invoke(this, change);
+        await _announcer.CompleteAsync(TimeSpan.Zero).ConfigureAwait(false);
     }
 }

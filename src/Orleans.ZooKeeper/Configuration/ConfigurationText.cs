@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using Orleans.ZooKeeper.Client;
 
 namespace Orleans.ZooKeeper;
 
@@ -48,29 +47,6 @@ internal static class ConfigurationText
     /// <summary>The text with its first character in upper case (an origin that starts a sentence).</summary>
     public static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
-    /// <summary>The text with control, surrogate, non-character and non-space whitespace characters written as \uXXXX.</summary>
-    public static string Printable(string s)
-    {
-        StringBuilder? sb = null;
-        for (var i = 0; i < s.Length; i++)
-        {
-            var c = s[i];
-            var escape = char.IsControl(c) || char.IsSurrogate(c) || c >= '\ufff0' || (c != ' ' && char.IsWhiteSpace(c));
-            if (escape && sb is null)
-            {
-                sb = new StringBuilder(s.Length + 8).Append(s, 0, i);
-            }
-
-            if (escape)
-            {
-                sb!.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                sb?.Append(c);
-            }
-        }
-
-        return sb?.ToString() ?? s;
-    }
+    /// <summary>The value as shown in a message (see <see cref="ZooKeeperText.Printable"/>).</summary>
+    public static string Printable(string s) => ZooKeeperText.Printable(s);
 }

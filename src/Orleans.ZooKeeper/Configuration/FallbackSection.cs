@@ -31,5 +31,5 @@ internal sealed class FallbackSection(IConfigurationSection? section, string sec
     }
 
     /// <summary>Where servers would come from, for messages: <c>configuration key 'zookeeper:servers'</c>.</summary>
-    public string ServersOrigin => $"configuration key '{sectionName}:{ZooKeeperTargetResolver.ServersKey}'";
+    public string ServersOrigin => $"configuration key '{sectionName}:{ConfigurationKeys.ServersKey}'";
 }

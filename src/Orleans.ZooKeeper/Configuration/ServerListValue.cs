@@ -37,7 +37,7 @@ internal static class ServerListValue
             ServerAddress server;
             try
             {
-                server = ConnectionString.ParseServer(entry);
+                server = ServerAddress.Parse(entry);
             }
             catch (FormatException e)
             {

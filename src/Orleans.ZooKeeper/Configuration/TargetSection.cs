@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Orleans.ZooKeeper.Client;
 using static Orleans.ZooKeeper.ConfigurationText;
-using static Orleans.ZooKeeper.ZooKeeperTargetResolver;
+using static Orleans.ZooKeeper.ConfigurationKeys;
 
 namespace Orleans.ZooKeeper;
 
@@ -102,7 +102,7 @@ internal sealed class TargetSection
             throw Error($"Invalid path '{Printable(text)}'{shown} in {origin}: {error}.", origin, text);
         }
 
-        ZooKeeperTargetResolver.CheckNotReserved(path, origin, text);
+        CheckNotReserved(path, origin, text);
         return path;
     }
 

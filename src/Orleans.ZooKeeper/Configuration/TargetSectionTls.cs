@@ -1,7 +1,7 @@
 using System.Security.Authentication;
 using Microsoft.Extensions.Configuration;
 using static Orleans.ZooKeeper.ConfigurationText;
-using static Orleans.ZooKeeper.ZooKeeperTargetResolver;
+using static Orleans.ZooKeeper.ConfigurationKeys;
 
 namespace Orleans.ZooKeeper;
 

@@ -39,7 +39,7 @@ internal sealed record TargetUrl(string Origin, IReadOnlyList<ServerAddress>? Se
         }
 
         var scheme = url[..colon];
-        if (!scheme.Equals(ZooKeeperTargetResolver.Scheme, StringComparison.OrdinalIgnoreCase))
+        if (!scheme.Equals(ConfigurationKeys.Scheme, StringComparison.OrdinalIgnoreCase))
         {
             throw Error($"The ZooKeeper {origin} has the wrong scheme '{Printable(scheme)}:'; expected 'zookeeper:', e.g. zookeeper://zookeeper-1:2181/path.", origin, scheme + ":");
         }
@@ -109,7 +109,7 @@ internal sealed record TargetUrl(string Origin, IReadOnlyList<ServerAddress>? Se
                 throw Error($"Invalid path '{Printable(pathPart)}' in {origin}: {error}.", origin, pathPart);
             }
 
-            ZooKeeperTargetResolver.CheckNotReserved(pathPart, origin, pathPart);
+            ConfigurationKeys.CheckNotReserved(pathPart, origin, pathPart);
             path = pathPart;
         }
 

@@ -51,61 +51,61 @@ namespace Orleans.ZooKeeper;
 public static class ZooKeeperTargetResolver
 {
     /// <summary>The environment variable with the fallback server list (<c>zookeeper-1:2181,zookeeper-2:2181</c>).</summary>
-    public const string ServersEnvironmentVariable = "ASAB_ZOOKEEPER_SERVERS";
+    public const string ServersEnvironmentVariable = ConfigurationKeys.ServersEnvironmentVariable;
 
     /// <summary>The configuration section read when a container names none.</summary>
-    public const string DefaultSectionName = "zookeeper";
+    public const string DefaultSectionName = ConfigurationKeys.DefaultSectionName;
 
     /// <summary>The path used when neither the URL nor the section gives one (and the base of relative URL paths then).</summary>
-    public const string DefaultPath = "/orleans";
+    public const string DefaultPath = ConfigurationKeys.DefaultPath;
 
     /// <summary>The URL scheme, without the colon.</summary>
-    public const string Scheme = "zookeeper";
+    public const string Scheme = ConfigurationKeys.Scheme;
 
     /// <summary>Section key: comma-separated <c>host[:port]</c> list.</summary>
-    public const string ServersKey = "servers";
+    public const string ServersKey = ConfigurationKeys.ServersKey;
 
     /// <summary>Section key: the container's path.</summary>
-    public const string PathKey = "path";
+    public const string PathKey = ConfigurationKeys.PathKey;
 
     /// <summary>Section key: the session timeout.</summary>
-    public const string SessionTimeoutKey = "session_timeout";
+    public const string SessionTimeoutKey = ConfigurationKeys.SessionTimeoutKey;
 
     /// <summary>Section key: the session timeout as asab names it (kazoo's <c>timeout</c>), in asab's duration syntax (<c>10s</c>).</summary>
-    public const string TimeoutKey = "timeout";
+    public const string TimeoutKey = ConfigurationKeys.TimeoutKey;
 
     /// <summary>Section key: the bound on one connection attempt (seconds or a TimeSpan, like <see cref="SessionTimeoutKey"/>).</summary>
-    public const string ConnectTimeoutKey = "connect_timeout";
+    public const string ConnectTimeoutKey = ConfigurationKeys.ConnectTimeoutKey;
 
     /// <summary>Section key: the digest user name.</summary>
-    public const string UsernameKey = "username";
+    public const string UsernameKey = ConfigurationKeys.UsernameKey;
 
     /// <summary>Section key: the digest password.</summary>
-    public const string PasswordKey = "password";
+    public const string PasswordKey = ConfigurationKeys.PasswordKey;
 
     /// <summary>Section key: connect with TLS (<c>true</c>/<c>false</c>); the <c>tls_*</c> keys need it.</summary>
-    public const string TlsKey = "tls";
+    public const string TlsKey = ConfigurationKeys.TlsKey;
 
     /// <summary>Section key: file with the CA certificates to trust (PEM, DER or PKCS#12); default: the system's roots.</summary>
-    public const string TlsCaFileKey = "tls_ca_file";
+    public const string TlsCaFileKey = ConfigurationKeys.TlsCaFileKey;
 
     /// <summary>Section key: the client certificate for mutual TLS (PEM, key in it or in <see cref="TlsKeyFileKey"/>; or PKCS#12).</summary>
-    public const string TlsCertFileKey = "tls_cert_file";
+    public const string TlsCertFileKey = ConfigurationKeys.TlsCertFileKey;
 
     /// <summary>Section key: the client certificate's PEM private key, when not in the certificate file.</summary>
-    public const string TlsKeyFileKey = "tls_key_file";
+    public const string TlsKeyFileKey = ConfigurationKeys.TlsKeyFileKey;
 
     /// <summary>Section key: password of an encrypted PEM key or of a PKCS#12 certificate file. Never shown.</summary>
-    public const string TlsKeyPasswordKey = "tls_key_password";
+    public const string TlsKeyPasswordKey = ConfigurationKeys.TlsKeyPasswordKey;
 
     /// <summary>Section key: check that the server certificate is issued for the host name (default true).</summary>
-    public const string TlsCheckHostNameKey = "tls_check_hostname";
+    public const string TlsCheckHostNameKey = ConfigurationKeys.TlsCheckHostNameKey;
 
     /// <summary>Section key: the TLS versions to offer, comma-separated (<c>1.2</c>, <c>1.3</c>).</summary>
-    public const string TlsProtocolsKey = "tls_protocols";
+    public const string TlsProtocolsKey = ConfigurationKeys.TlsProtocolsKey;
 
     /// <summary>The session timeout used when the section sets none.</summary>
-    public static readonly TimeSpan DefaultSessionTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultSessionTimeout = ConfigurationKeys.DefaultSessionTimeout;
 
     /// <summary>Resolves a container's target; see the type's remarks for the rules.</summary>
     /// <param name="url">The container's URL, or null to take everything from the section, the environment and the defaults.</param>
@@ -136,18 +136,6 @@ public static class ZooKeeperTargetResolver
             section.Password,
             section.Tls,
             section.ConnectTimeout);
-    }
-
-    /// <summary>
-    /// Refuses a container path in ZooKeeper's own <c>/zookeeper</c> subtree (quotas, configuration), where clients
-    /// cannot create nodes: found at startup rather than when the container first ensures its path.
-    /// </summary>
-    internal static void CheckNotReserved(string path, string origin, string value)
-    {
-        if (path == "/zookeeper" || path.StartsWith("/zookeeper/", StringComparison.Ordinal))
-        {
-            throw Error($"The path '{Printable(value)}' from {origin} leads to '{Printable(path)}', in /zookeeper, which is reserved for ZooKeeper itself (quotas and configuration); choose another path.", origin, value);
-        }
     }
 
     /// <summary>The URL's servers, else the section's, else the fallback section's, else the environment variable's (each read only then).</summary>
@@ -206,7 +194,7 @@ public static class ZooKeeperTargetResolver
         {
             // Both parts are valid (the base by TargetSection, the relative part by TargetUrl), so the join is too.
             var joined = basePath == "/" ? "/" + relative : basePath + "/" + relative;
-            CheckNotReserved(joined, url.Origin, "./" + relative);
+            ConfigurationKeys.CheckNotReserved(joined, url.Origin, "./" + relative);
             return (joined, $"{url.Origin} relative to {baseSource}");
         }
 

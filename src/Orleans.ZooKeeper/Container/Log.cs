@@ -21,4 +21,7 @@ internal static partial class ContainerLog
 
     [LoggerMessage(105, LogLevel.Warning, "ZooKeeper container '{Container}' stopped waiting for a state publication on stream provider '{Provider}': the silo's stop was cancelled")]
     public static partial void PublisherAbandoned(ILogger logger, string container, string provider);
+
+    [LoggerMessage(106, LogLevel.Warning, "ZooKeeper container '{Container}': a state-change handler failed")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, string container);
 }

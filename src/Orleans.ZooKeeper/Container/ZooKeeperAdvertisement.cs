@@ -18,6 +18,7 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
     private readonly ZooKeeperContainer _container;
     private readonly IReadOnlyList<Acl> _acl;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _disposing = new();
     private ReadOnlyMemory<byte> _data;
     private string? _path;
     private long _pathSession;
@@ -45,7 +46,22 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
     public ReadOnlyMemory<byte> Data => _data;
 
     /// <summary>Changes the advertised data (creates the node when it does not exist in the current session).</summary>
+    /// <exception cref="ObjectDisposedException">The advertisement was (or is being) disposed.</exception>
     public async Task UpdateAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposing.IsCancellationRequested, this);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        try
+        {
+            await UpdateCoreAsync(data, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_disposing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(nameof(ZooKeeperAdvertisement), "The advertisement was disposed while it was being updated.");
+        }
+    }
+
+    private async Task UpdateCoreAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -76,8 +92,21 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
         }
     }
 
-    /// <summary>Re-creates the node if the session that owned it is gone.</summary>
+    /// <summary>Re-creates the node if the session that owned it is gone; nothing once disposal began (it cancels a run under way).</summary>
     internal async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        try
+        {
+            await EnsureCoreAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_disposing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Disposed meanwhile: the node goes with the disposal.
+        }
+    }
+
+    private async Task EnsureCoreAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -131,8 +160,13 @@ public sealed class ZooKeeperAdvertisement : IAsyncDisposable
     }
 
     /// <summary>Removes the advertisement.</summary>
+    /// <remarks>
+    /// An update or re-check under way is cancelled first (while the connection is down it would wait for it), so
+    /// disposing never waits for the connection.
+    /// </remarks>
     public async ValueTask DisposeAsync()
     {
+        await _disposing.CancelAsync().ConfigureAwait(false);
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
 using Orleans.ZooKeeper.Client;
-using Orleans.ZooKeeper.Client.Session;
 
 namespace Orleans.ZooKeeper;
 
@@ -22,7 +21,7 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
     private readonly ILogger _logger;
     private readonly IServiceProvider? _services;
     private readonly object _lock = new();
-    private readonly StateBroadcast<ZooKeeperContainerStateChanged> _subscribers = new();
+    private readonly Announcer<ZooKeeperContainerStateChanged> _announcer;
     private readonly Dictionary<string, ZooKeeperAdvertisement> _advertisements = new(StringComparer.Ordinal);
 
     // Work to do when CONNECTED (ensure the base path) and for advertisements: signals coalesce in a one-slot channel
@@ -31,7 +30,7 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
     private int _ensurePathPending;
     private int _workRunning;
     private int _workRuns;
-    private int _maxConcurrentWork;
+    private bool _workOverlapped;
     private SiloAddress? _silo;
     private ZooKeeperContainerState _state = ZooKeeperContainerState.Lost;
     private DateTimeOffset _stateSince = DateTimeOffset.UtcNow;
@@ -59,9 +58,16 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         _options = options;
         _services = services;
         _logger = loggerFactory.CreateLogger($"{typeof(ZooKeeperContainer).FullName}.{name}");
+
+        // States are published from the client's event loop, one at a time: handlers run there, in order. Kept for the
+        // Orleans stream from the first one when a stream provider is named (the publisher attaches it at Active).
+        _announcer = new(this, ex => ContainerLog.HandlerFailed(_logger, ex, name), inlineHandlers: true, bufferForStream: options.StreamProviderName is not null && services is not null);
         var clientOptions = target.ToClientOptions();
-        clientOptions.RunContinuationsAsynchronously = true; // silo code after an await never runs on the reader thread
         options.ConfigureClient?.Invoke(clientOptions);
+
+        // Set after ConfigureClient, so by construction: code after an await on this client (storage, clustering, the
+        // recipes, user code) never runs on the client's reader thread, where it would hold up every other reply.
+        clientOptions.RunContinuationsAsynchronously = true;
         NodeAcl = clientOptions.Auth.Count > 0 ? Acls.CreatorAll : Acls.OpenUnsafe;
         Client = new ZooKeeperClient(clientOptions, loggerFactory.CreateLogger<ZooKeeperClient>());
         Client.StateChanged += OnClientStateChanged;
@@ -118,17 +124,21 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
     }
 
     /// <summary>Raised on every state change, in order.</summary>
-    public event EventHandler<ZooKeeperContainerStateChanged>? StateChanged;
+    public event EventHandler<ZooKeeperContainerStateChanged>? StateChanged
+    {
+        add => _announcer.AddHandler(value);
+        remove => _announcer.RemoveHandler(value);
+    }
 
     /// <summary>
     /// Every state change from the moment of this call on (the subscription is made here, not at the first
     /// enumeration); ends when the container stops.
     /// </summary>
     public IAsyncEnumerable<ZooKeeperContainerStateChanged> StateChangesAsync(CancellationToken cancellationToken = default)
-        => _subscribers.Subscribe(cancellationToken);
+        => _announcer.Subscribe(cancellationToken);
 
-    /// <summary>Every state change from now on, as a channel that ends when the container stops (the stream publisher's feed).</summary>
-    internal ChannelReader<ZooKeeperContainerStateChanged> SubscribeStates() => _subscribers.SubscribeReader();
+    /// <summary>The container's announcer (the stream publisher attaches the Orleans stream to it).</summary>
+    internal Announcer<ZooKeeperContainerStateChanged> Announcer => _announcer;
 
     /// <summary>Connects (waiting for the first connection when configured to) and ensures the base path.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -181,11 +191,11 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
 
             // The client posts its final LOST (Closed) to its event loop before CloseAsync completes: once everything
             // posted so far has been delivered, the container has seen it and the state streams can end.
-            await Client.DrainEventsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Client.WhenEventsDeliveredAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            _subscribers.Complete();
+            await _announcer.CompleteAsync(TimeSpan.Zero).ConfigureAwait(false);
         }
     }
 
@@ -206,8 +216,8 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
     /// <summary>How many times the CONNECTED / advertisement work has run (tests).</summary>
     internal int WorkRuns => Volatile.Read(ref _workRuns);
 
-    /// <summary>The most runs of that work ever in flight at once: 1 by construction (tests).</summary>
-    internal int MaxConcurrentWork => Volatile.Read(ref _maxConcurrentWork);
+    /// <summary>True if two runs of that work were ever in flight at once: never, by construction (tests).</summary>
+    internal bool WorkOverlapped => Volatile.Read(ref _workOverlapped);
 
     private void OnClientStateChanged(object? sender, ConnectionStateChange change)
     {
@@ -226,21 +236,14 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
             }
 
             _state = state;
-            _subscribers.Publish(evt);
         }
 
         ContainerLog.State(_logger, Name, evt.Name);
-        try
+        _announcer.Publish(evt); // on the client's event loop: in order
+        if (state == ZooKeeperContainerState.Connected)
         {
-            StateChanged?.Invoke(this, evt);
-        }
-        finally
-        {
-            if (state == ZooKeeperContainerState.Connected)
-            {
-                Volatile.Write(ref _ensurePathPending, 1);
-                _work.Writer.TryWrite(true);
-            }
+            Volatile.Write(ref _ensurePathPending, 1);
+            _work.Writer.TryWrite(true);
         }
     }
 
@@ -296,8 +299,11 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
                     continue; // the next CONNECTED signals again
                 }
 
-                var running = Interlocked.Increment(ref _workRunning);
-                InterlockedMax(ref _maxConcurrentWork, running);
+                if (Interlocked.Increment(ref _workRunning) > 1)
+                {
+                    Volatile.Write(ref _workOverlapped, true); // never, by construction (tests check)
+                }
+
                 Interlocked.Increment(ref _workRuns);
                 try
                 {
@@ -345,21 +351,6 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
             {
                 ContainerLog.AdvertiseFailed(_logger, ex, Name, advertisement.Prefix);
             }
-        }
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
         }
     }
 

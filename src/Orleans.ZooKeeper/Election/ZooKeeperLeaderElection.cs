@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Runtime;
 using Orleans.Streams;
 using Orleans.ZooKeeper.Client;
-using Orleans.ZooKeeper.Client.Session;
 using Orleans.ZooKeeper.Contention;
 using Orleans.ZooKeeper.Election;
 
@@ -43,10 +42,7 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
     private readonly WakeSignal _wake = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Contender _contender;
-    private readonly StateBroadcast<ZooKeeperLeaderStateChanged> _subscribers = new();
-    private readonly StreamOutbox<ZooKeeperLeaderStateChanged> _outbox = new();
-    private readonly System.Threading.Channels.Channel<ZooKeeperLeaderStateChanged> _announcements =
-        System.Threading.Channels.Channel.CreateUnbounded<ZooKeeperLeaderStateChanged>(new() { SingleReader = true });
+    private readonly Announcer<ZooKeeperLeaderStateChanged> _announcer;
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly EventHandler<ConnectionStateChange> _onClientState;
@@ -60,7 +56,6 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
     private volatile ZooKeeperLeaderInfo? _leader;
     private bool? _announcedLeader;
     private Task? _rounds;
-    private Task? _delivery;
     private SiloAddress? _silo;
     private int _stopped;
 
@@ -79,6 +74,9 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
         var data = options.ParticipantData ?? Encoding.UTF8.GetBytes($"participant: {ParticipantId}\nhost: {Environment.MachineName}\npid: {Environment.ProcessId}\n");
         _contender = new Contender(_client, Path, 1, data, container.NodeAcl, options.RetryPolicy, _wake.Set);
         _onClientState = (_, change) => OnClientStateChanged(change);
+
+        // Announced under _lock from several threads: handlers run on the announcer's loop, never under the lock.
+        _announcer = new(this, ex => ElectionLog.HandlerFailed(_logger, ex, Path), inlineHandlers: false);
     }
 
     /// <summary>The folder (relative to the container path) that holds the elections, as in asab: <c>{BasePath}/election/{scope}</c>.</summary>
@@ -115,11 +113,15 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
     public ZooKeeperLeaderInfo? Leader => _leader;
 
     /// <summary>Raised for every LEADER! and FOLLOWER!, in order, on a background task.</summary>
-    public event EventHandler<ZooKeeperLeaderStateChanged>? StateChanged;
+    public event EventHandler<ZooKeeperLeaderStateChanged>? StateChanged
+    {
+        add => _announcer.AddHandler(value);
+        remove => _announcer.RemoveHandler(value);
+    }
 
     /// <summary>Every announcement from the moment of this call on; ends when the election stops.</summary>
     public IAsyncEnumerable<ZooKeeperLeaderStateChanged> StateChangesAsync(CancellationToken cancellationToken = default)
-        => _subscribers.Subscribe(cancellationToken);
+        => _announcer.Subscribe(cancellationToken);
 
     /// <summary>Starts the election (joining it unless <see cref="ZooKeeperLeaderElectionOptions.JoinOnStart"/> is off) and, in a silo, publishing on the stream.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
@@ -128,10 +130,11 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _stopped) != 0, this);
         if (_options.StreamProviderName is { } providerName && _services is not null)
         {
-            var provider = _services.GetKeyedService<IStreamProvider>(providerName) ?? throw new InvalidOperationException(
-                $"ZooKeeper election '{Scope}' on container '{ContainerName}' publishes on the Orleans stream provider '{providerName}', but no stream provider of that name is registered. " +
-                $"Add one, e.g. siloBuilder.AddMemoryStreams(\"{providerName}\") with a \"PubSubStore\" grain storage, or leave StreamProviderName unset.");
-            _outbox.Start(provider, ZooKeeperLeaderStates.StreamIdFor(ContainerName, Scope), (ex, e) => ElectionLog.PublishFailed(_logger, ex, Path, e.Name, providerName));
+            var provider = _services.GetKeyedService<IStreamProvider>(providerName)
+                ?? throw Announcer<ZooKeeperLeaderStateChanged>.NoSuchStreamProvider($"ZooKeeper election '{Scope}' on container '{ContainerName}'", providerName, "ZooKeeperLeaderElectionOptions.StreamProviderName");
+            _ = _announcer.AttachStreamAsync(
+                provider.GetStream<ZooKeeperLeaderStateChanged>(ZooKeeperLeaderStates.StreamIdFor(ContainerName, Scope)),
+                (ex, e) => ElectionLog.PublishFailed(_logger, ex, Path, e.Name, providerName));
         }
 
         lock (_lock)
@@ -143,7 +146,6 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
 
             _participating = _options.JoinOnStart;
             _client.StateChanged += _onClientState;
-            _delivery = Task.Run(DeliverAsync, CancellationToken.None);
             _rounds = Task.Run(RunRoundsAsync, CancellationToken.None);
         }
 
@@ -215,14 +217,7 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
             await leaving.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _announcements.Writer.TryComplete();
-        if (_delivery is { } delivery)
-        {
-            await delivery.ConfigureAwait(false);
-        }
-
-        await _outbox.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        _subscribers.Complete();
+        await _announcer.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -266,9 +261,7 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
 
             _announcedLeader = isLeader;
             var change = new ZooKeeperLeaderStateChanged(ContainerName, Scope, isLeader, token, ParticipantId, _silo, reason, DateTimeOffset.UtcNow);
-            _announcements.Writer.TryWrite(change);
-            _subscribers.Publish(change);
-            _outbox.Post(change);
+            _announcer.Publish(change);
         }
 
         if (isLeader)
@@ -278,22 +271,6 @@ public sealed partial class ZooKeeperLeaderElection : ILifecycleParticipant<ISil
         else
         {
             ElectionLog.Follower(_logger, Path, ParticipantId, reason);
-        }
-    }
-
-    /// <summary>Runs the <see cref="StateChanged"/> handlers, one announcement at a time.</summary>
-    private async Task DeliverAsync()
-    {
-        await foreach (var change in _announcements.Reader.ReadAllAsync().ConfigureAwait(false))
-        {
-            try
-            {
-                StateChanged?.Invoke(this, change);
-            }
-            catch (Exception ex)
-            {
-                ElectionLog.HandlerFailed(_logger, ex, Path);
-            }
         }
     }
 }

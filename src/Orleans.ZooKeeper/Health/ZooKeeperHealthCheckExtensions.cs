@@ -11,28 +11,29 @@ public static class ZooKeeperHealthCheckExtensions
     public const string Tag = "zookeeper";
 
     /// <summary>
-    /// Adds one health check per ZooKeeper container — the named ones and those grain storage or clustering run for
-    /// themselves — named <c>zookeeper:{container}</c> and tagged <see cref="Tag"/>. Containers registered before or
-    /// after this call are all covered.
+    /// Adds one health check per ZooKeeper container the <see cref="ZooKeeperProviderHost"/> knows — the named ones
+    /// and those providers (grain storage, clustering, …) run for themselves — named <c>zookeeper:{container}</c> and
+    /// tagged <see cref="Tag"/>. Containers and providers registered before or after this call are all covered.
     /// </summary>
     public static IHealthChecksBuilder AddZooKeeperHealthChecks(this IHealthChecksBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<HealthCheckServiceOptions>().Configure<IServiceProvider>(static (options, services) =>
+        builder.Services.AddZooKeeperProviderHost();
+        builder.Services.AddOptions<HealthCheckServiceOptions>().Configure<ZooKeeperProviderHost>(static (options, host) =>
         {
-            foreach (var declared in services.GetServices<ZooKeeperContainerDeclaration>().DistinctBy(d => d.ContainerName))
+            foreach (var containerName in host.ContainerNames)
             {
-                var name = "zookeeper:" + declared.ContainerName;
-                if (options.Registrations.Any(r => r.Name == name) || declared.Applies?.Invoke(services) == false)
+                var name = "zookeeper:" + containerName;
+                if (options.Registrations.Any(r => r.Name == name))
                 {
                     continue;
                 }
 
                 options.Registrations.Add(new HealthCheckRegistration(
                     name,
-                    sp => declared.Resolve(sp) is { } container
+                    _ => host.Find(containerName) is { } container
                         ? new ZooKeeperContainerHealthCheck(container)
-                        : new NotStartedHealthCheck(declared.ContainerName),
+                        : new NotStartedHealthCheck(containerName),
                     failureStatus: null,
                     tags: [Tag]));
             }
@@ -57,19 +58,7 @@ public static class ZooKeeperHealthCheckExtensions
     }
 }
 
-/// <summary>
-/// Declares a container a component runs (named containers, grain storage's own, clustering's own), so host-wide
-/// features such as <see cref="ZooKeeperHealthCheckExtensions.AddZooKeeperHealthChecks(IHealthChecksBuilder)"/> find it.
-/// </summary>
-/// <param name="ContainerName">The container's name.</param>
-/// <param name="Resolve">Gets the container from the host's services; null while the component has not created it yet.</param>
-/// <param name="Applies">
-/// False when the component turns out not to run a container of its own (e.g. storage that uses a named container,
-/// which is declared by itself); null means always.
-/// </param>
-public sealed record ZooKeeperContainerDeclaration(string ContainerName, Func<IServiceProvider, ZooKeeperContainer?> Resolve, Func<IServiceProvider, bool>? Applies = null);
-
-/// <summary>A declared container that does not exist yet (its component has not started): Unhealthy.</summary>
+/// <summary>A provider's own container that does not exist yet (the provider has not connected): Unhealthy.</summary>
 internal sealed class NotStartedHealthCheck(string containerName) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

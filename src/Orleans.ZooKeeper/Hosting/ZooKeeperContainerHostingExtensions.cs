@@ -39,7 +39,7 @@ public static class ZooKeeperContainerHostingExtensions
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<ZooKeeperContainerOptions>(name).Configure(configure);
-        services.TryAddSingleton<ZooKeeperContainers>();
+        services.AddZooKeeperProviderHost();
         services.AddKeyedSingleton(name, static (sp, key) =>
         {
             var containerName = (string)key!;
@@ -49,7 +49,6 @@ public static class ZooKeeperContainerHostingExtensions
         });
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredKeyedService<ZooKeeperContainer>(name));
         services.AddSingleton(new ZooKeeperContainerRegistration(name));
-        services.AddSingleton(new ZooKeeperContainerDeclaration(name, sp => sp.GetRequiredKeyedService<ZooKeeperContainer>(name)));
         return services;
     }
 }

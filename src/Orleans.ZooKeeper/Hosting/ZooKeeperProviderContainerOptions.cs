@@ -30,4 +30,26 @@ public abstract class ZooKeeperProviderContainerOptions
     /// <summary>Digest password of the own container. Never logged (redacted in the silo's options log).</summary>
     [Redact]
     public string? Password { get; set; }
+
+    /// <summary>
+    /// Checks that the settings fit together; throws <see cref="Runtime.OrleansConfigurationException"/> whose message
+    /// starts with <paramref name="messagePrefix"/> and names the settings (never the password).
+    /// </summary>
+    public void ValidateContainerSettings(string messagePrefix)
+    {
+        if (ContainerName is not null && (Url is not null || Username is not null || Password is not null))
+        {
+            throw new Runtime.OrleansConfigurationException(messagePrefix + $"ContainerName ('{ContainerName}') names an existing container; Url, Username and Password belong to a container of the provider's own and must not be set with it.");
+        }
+
+        if (ContainerName is { Length: 0 })
+        {
+            throw new Runtime.OrleansConfigurationException(messagePrefix + "ContainerName is empty.");
+        }
+
+        if ((Username is null) != (Password is null))
+        {
+            throw new Runtime.OrleansConfigurationException(messagePrefix + "Username and Password go together; only one is set.");
+        }
+    }
 }

@@ -82,6 +82,7 @@ public sealed class HostingTests(ServerFixture fixture)
         services.AddZooKeeperContainer("main", o => o.Url = fixture.NewUrl("shared"));
         services.AddOptions<ZooKeeperClusteringOptions>().Configure(o => o.ContainerName = "main");
         services.AddSingleton<ZooKeeperMembershipTable>();
+        services.AddZooKeeperProviderHost();
         await using var provider = services.BuildServiceProvider();
         var container = provider.GetRequiredService<ZooKeeperContainers>().Get("main");
         var table = provider.GetRequiredService<ZooKeeperMembershipTable>();
