@@ -60,7 +60,7 @@ public sealed class LegacyLayoutTests(ServerFixture fixture)
         Assert.Null(await Raw.ExistsAsync(root + "/layout.v2"));
 
         // One request per read, whichever layout holds the state.
-        using var requests = new ClientRequests(zk.Client);
+        using var requests = new ClientRequests(zk.Client, zk.Root);
         var read = await zk.ReadAsync<TestState>(moved);
         Assert.Equal(["multiRead"], requests.Take());
         Assert.Equal(("v1 plain", 1), (read.State.Text, read.State.Value));
@@ -150,7 +150,7 @@ public sealed class LegacyLayoutTests(ServerFixture fixture)
         {
             Assert.False(fresh.Storage.ReadsLegacyLayout);
             Assert.Equal("2", Encoding.ASCII.GetString((await Raw.GetDataAsync(root + "/layout.v2")).Data));
-            using var requests = new ClientRequests(fresh.Client);
+            using var requests = new ClientRequests(fresh.Client, fresh.Root);
             await fresh.ReadAsync<TestState>(Ids.Unique());
             Assert.Equal(["getData"], requests.Take());
         }
@@ -175,7 +175,10 @@ public sealed class LegacyLayoutTests(ServerFixture fixture)
         private readonly ActivityListener _listener;
         private readonly ConcurrentQueue<string> _operations = new();
 
-        public ClientRequests(ZooKeeperClient client)
+        /// <param name="client">The storage's client.</param>
+        /// <param name="root">The storage root: requests on it or its ancestors (the container making sure of its path
+        /// whenever it becomes CONNECTED, which may land at any time) are not the storage's reads and writes.</param>
+        public ClientRequests(ZooKeeperClient client, string root)
         {
             var session = $"0x{client.SessionId:x}";
             _listener = new ActivityListener
@@ -184,7 +187,7 @@ public sealed class LegacyLayoutTests(ServerFixture fixture)
                 Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
                 ActivityStopped = a =>
                 {
-                    if ((a.GetTagItem("zookeeper.session_id") as string) == session)
+                    if ((a.GetTagItem("zookeeper.session_id") as string) == session && !(a.GetTagItem("zookeeper.path") is string path && ZooKeeperPath.IsAtOrBelow(root, path)))
                     {
                         _operations.Enqueue((string)a.GetTagItem("zookeeper.operation")!);
                     }

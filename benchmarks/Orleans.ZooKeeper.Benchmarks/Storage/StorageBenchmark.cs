@@ -33,7 +33,7 @@ internal sealed record StorageBenchmarkOptions
     /// <summary>Concurrent grains (provider rows) / concurrent loops on their own node (raw rows).</summary>
     public int Concurrency { get; init; } = 100;
 
-    /// <summary>Adds diagnostic rows that split the provider's cost (see <see cref="StorageBenchmark"/>).</summary>
+    /// <summary>Accepted for older command lines: the rows that split the provider's cost always run now.</summary>
     public bool Diagnose { get; init; }
 
     public static bool TryParse(ReadOnlySpan<string> args, out StorageBenchmarkOptions options, out string error)
@@ -110,12 +110,14 @@ internal static class StorageBenchmark
     public static async Task<int> RunAsync(StorageBenchmarkOptions options, CancellationToken ct)
     {
         // The silo, both clients and both servers are stopped before the last line goes out.
-        var (exit, providerOverRaw) = await RunCoreAsync(options, ct);
-        Console.WriteLine(Invariant($"provider/raw: {providerOverRaw:F2}"));
+        var (exit, ratios) = await RunCoreAsync(options, ct);
+        Console.WriteLine(Invariant($"provider/grain-raw: {ratios.ProviderOverGrainRaw:F2}"));
+        Console.WriteLine(Invariant($"provider cpu ÷ raw cpu: {ratios.ProviderCpuOverRawCpu:F2}"));
+        Console.WriteLine(Invariant($"provider/raw: {ratios.ProviderOverRaw:F2}"));
         return exit;
     }
 
-    private static async Task<(int ExitCode, double ProviderOverRaw)> RunCoreAsync(StorageBenchmarkOptions options, CancellationToken ct)
+    private static async Task<(int ExitCode, Ratios Ratios)> RunCoreAsync(StorageBenchmarkOptions options, CancellationToken ct)
     {
         var serverOptions = new ZooKeeperServerOptions { FastStartupJvm = false, ForceSync = false };
         await using var zk = await ZooKeeperServer.StartNewAsync(serverOptions, ct);
@@ -203,7 +205,7 @@ internal static class StorageBenchmark
 
         // Raw nodes: {root}/n{i} with the payload (and, for the multi row, a guard child as the provider keeps).
         var rawPaths = await CreateNodesAsync(raw, RawRoot, n, payload, guard: false, ct);
-        var multiPaths = options.Diagnose ? await CreateNodesAsync(raw, RawMultiRoot, n, payload, guard: true, ct) : [];
+        var multiPaths = await CreateNodesAsync(raw, RawMultiRoot, n, payload, guard: true, ct);
         services.GetRequiredService<RawClientHolder>().Set(raw, rawPaths, payload);
 
         var rows = new List<Row>
@@ -213,13 +215,11 @@ internal static class StorageBenchmark
             new("(3) Redis provider (grain RMW)", RowKind.Redis, redis.Pid, i => GrainWorker(grains.GetGrain<IRedisBenchGrain>(i))),
             new("(4) memory storage (grain RMW)", RowKind.Memory, 0, i => GrainWorker(grains.GetGrain<IMemoryBenchGrain>(i))),
         };
-        if (options.Diagnose)
-        {
-            var storage = services.GetRequiredKeyedService<IGrainStorage>(ZooKeeperProvider);
-            rows.Add(new("(5) raw getData+multi[check,setData]", RowKind.Other, zk.Pid, i => RawMultiWorker(raw, multiPaths[i], payload)));
-            rows.Add(new("(6) provider IGrainStorage direct (no grain)", RowKind.Other, zk.Pid, i => DirectStorageWorker(storage, GrainId.Create("bench-direct", i.ToString(CultureInfo.InvariantCulture)))));
-            rows.Add(new("(7) grain doing raw getData+setData", RowKind.Other, zk.Pid, i => GrainWorker(grains.GetGrain<IRawClientBenchGrain>(i))));
-        }
+        // The rows that split the provider's cost (always run: the last lines' ratios need them).
+        var storage = services.GetRequiredKeyedService<IGrainStorage>(ZooKeeperProvider);
+        rows.Add(new("(5) raw getData+multi[check,setData]", RowKind.RawMulti, zk.Pid, i => RawMultiWorker(raw, multiPaths[i], payload)));
+        rows.Add(new("(6) provider IGrainStorage direct (no grain)", RowKind.Direct, zk.Pid, i => DirectStorageWorker(storage, GrainId.Create("bench-direct", i.ToString(CultureInfo.InvariantCulture)))));
+        rows.Add(new("(7) grain doing raw getData+setData", RowKind.GrainRaw, zk.Pid, i => GrainWorker(grains.GetGrain<IRawClientBenchGrain>(i))));
 
         return [.. rows];
     }
@@ -524,7 +524,7 @@ internal static class StorageBenchmark
     /// <summary>The Redis provider's default key (RedisGrainStorage.DefaultGetStorageKey, "{ServiceId}/state/{grainId}/{stateName}").</summary>
     private static RedisKey RedisKey(GrainId grainId) => $"{ServiceId}/state/{grainId}/{StateName}";
 
-    private static (int ExitCode, double ProviderOverRaw) Report(StorageBenchmarkOptions options, Row[] rows, List<RowSample>[] samples, (int? ZooKeeper, int ZooKeeperChildren, string? Redis) stored)
+    private static (int ExitCode, Ratios Ratios) Report(StorageBenchmarkOptions options, Row[] rows, List<RowSample>[] samples, (int? ZooKeeper, int ZooKeeperChildren, string? Redis) stored)
     {
         var medians = samples.Select(s => Median(s.Select(x => x.OpsPerSecond))).ToArray();
         var totalErrors = samples.SelectMany(s => s).Sum(s => s.Errors);
@@ -579,7 +579,15 @@ internal static class StorageBenchmark
             Console.WriteLine($"WARNING: {totalErrors} failed operation(s) (or counter mismatches); see the per-round lines.");
         }
 
-        return (totalErrors > 0 ? 1 : 0, provider / raw);
+        // The provider against the same work without it: a grain making the raw calls itself (row 7, per round, median),
+        // and its own CPU against the raw client's for the same ZooKeeper traffic (row 6 ÷ row 5, medians).
+        var grainRawRow = Array.FindIndex(rows, r => r.Kind == RowKind.GrainRaw);
+        var directRow = Array.FindIndex(rows, r => r.Kind == RowKind.Direct);
+        var rawMultiRow = Array.FindIndex(rows, r => r.Kind == RowKind.RawMulti);
+        var overGrainRaw = Median(samples[providerRow].Zip(samples[grainRawRow], (p, q) => p.OpsPerSecond / q.OpsPerSecond));
+        var cpuRatio = Median(samples[directRow].Select(x => x.ProcessCpuMicrosPerOp)) / Median(samples[rawMultiRow].Select(x => x.ProcessCpuMicrosPerOp));
+        Console.WriteLine(Invariant($"per-round provider ÷ grain doing raw calls (row 1 ÷ row 7): {string.Join(", ", samples[providerRow].Zip(samples[grainRawRow], (p, q) => (p.OpsPerSecond / q.OpsPerSecond).ToString("F2", CultureInfo.InvariantCulture)))}"));
+        return (totalErrors > 0 ? 1 : 0, new Ratios(provider / raw, overGrainRaw, cpuRatio));
     }
 
     private static void PrintNotes(StorageBenchmarkOptions options, ZooKeeperServer zk, ZooKeeperServerOptions serverOptions, LocalRedisServer redis, ZooKeeperClient raw, ZooKeeperClient provider)
@@ -610,8 +618,12 @@ internal static class StorageBenchmark
         Raw,
         Redis,
         Memory,
-        Other,
+        RawMulti,
+        Direct,
+        GrainRaw,
     }
+
+    private sealed record Ratios(double ProviderOverRaw, double ProviderOverGrainRaw, double ProviderCpuOverRawCpu);
 
     private sealed record Row(string Name, RowKind Kind, int ServerPid, Func<int, Func<long, Task<WorkerResult>>> CreateWorker);
 

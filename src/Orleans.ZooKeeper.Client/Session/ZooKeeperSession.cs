@@ -21,7 +21,7 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, ISessionGaug
     private readonly ConnectionContext _context;
     private readonly RequestPipeline _pipeline;
     private readonly SessionTimer _timer;
-    private readonly StateBroadcast<ConnectionStateChange> _stateSubscribers = new();
+    private readonly Shared.Subscribers<ConnectionStateChange> _stateSubscribers = new();
     private readonly object _stateLock = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly TaskCompletionSource _sendLoopExited = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Orleans.Streams;
 
@@ -26,7 +25,7 @@ internal sealed class Announcer<T>
     private readonly Action<Exception> _handlerFailed;
     private readonly bool _inline;
     private readonly object _lock = new();
-    private readonly List<Channel<T>> _subscribers = [];
+    private readonly Shared.Subscribers<T> _subscribers = new();
     private readonly Channel<T>? _queue;
     private readonly Task _delivery = Task.CompletedTask;
     private EventHandler<T>? _handlers;
@@ -75,23 +74,7 @@ internal sealed class Announcer<T>
     }
 
     /// <summary>Every item from the moment of this call on (not from the first enumeration); ends with <see cref="CompleteAsync"/>.</summary>
-    public IAsyncEnumerable<T> Subscribe(CancellationToken cancellationToken)
-    {
-        var channel = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true });
-        lock (_lock)
-        {
-            if (_completed)
-            {
-                channel.Writer.TryComplete();
-            }
-            else
-            {
-                _subscribers.Add(channel);
-            }
-        }
-
-        return ReadAsync(channel, cancellationToken);
-    }
+    public IAsyncEnumerable<T> Subscribe(CancellationToken cancellationToken) => _subscribers.Subscribe(cancellationToken);
 
     /// <summary>Announces <paramref name="item"/> (never blocks; nothing after <see cref="CompleteAsync"/>).</summary>
     public void Publish(T item)
@@ -104,11 +87,7 @@ internal sealed class Announcer<T>
                 return;
             }
 
-            foreach (var subscriber in _subscribers)
-            {
-                subscriber.Writer.TryWrite(item);
-            }
-
+            _subscribers.Publish(item);
             _toStream?.Writer.TryWrite(item);
             if (_inline)
             {
@@ -194,10 +173,7 @@ internal sealed class Announcer<T>
             if (!_completed)
             {
                 _completed = true;
-                foreach (var subscriber in _subscribers)
-                {
-                    subscriber.Writer.TryComplete();
-                }
+                _subscribers.Complete();
 
                 _toStream?.Writer.TryComplete();
                 _queue?.Writer.TryComplete();
@@ -256,24 +232,6 @@ internal sealed class Announcer<T>
             catch (Exception ex)
             {
                 _handlerFailed(ex);
-            }
-        }
-    }
-
-    private async IAsyncEnumerable<T> ReadAsync(Channel<T> channel, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
-        finally
-        {
-            lock (_lock)
-            {
-                _subscribers.Remove(channel);
             }
         }
     }
