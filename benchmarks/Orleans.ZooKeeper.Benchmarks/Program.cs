@@ -50,6 +50,14 @@ try
             }
 
             return await ScaleBenchmark.RunAsync(scaleOptions, ct);
+        case "reminders":
+            if (!Orleans.ZooKeeper.Benchmarks.Reminders.ReminderBenchmarkOptions.TryParse(args.AsSpan(1), out var reminderOptions, out var reminderError))
+            {
+                Console.Error.WriteLine(reminderError);
+                return Usage();
+            }
+
+            return await Orleans.ZooKeeper.Benchmarks.Reminders.ReminderBenchmark.RunAsync(reminderOptions, ct);
         case "floor" when args.Length == 1:
             return await FloorBenchmark.RunAsync(ct);
         case "java-selftest" when args.Length == 1:
@@ -71,6 +79,7 @@ static int Usage()
     Console.Error.WriteLine("usage: Orleans.ZooKeeper.Benchmarks client [--rounds N] [--async-continuations]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks storage [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--diagnose]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks scale [--states N,N] [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--snap-count N]");
+    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks reminders [--rounds N] [--concurrency N] [--ops N]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks floor");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks java-selftest [--tls]");
     return 2;

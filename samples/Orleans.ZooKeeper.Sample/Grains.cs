@@ -59,3 +59,33 @@ public sealed class ContainerStatePrinter : Grain, IGrainWithStringKey, IStreamS
 
     public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
 }
+
+public interface IReportGrain : IGrainWithStringKey
+{
+    Task Start(TimeSpan period);
+
+    Task Stop();
+}
+
+/// <summary>A reminder kept in ZooKeeper: it fires on whichever silo owns it, and survives the silo that registered it.</summary>
+public sealed class ReportGrain(ILocalSiloDetails silo) : Grain, IReportGrain, IRemindable
+{
+    /// <summary>Every tick, as "silo N" (the silos of the sample run in this process).</summary>
+    public static System.Threading.Channels.Channel<string> Ticks { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
+
+    public async Task Start(TimeSpan period) => await this.RegisterOrUpdateReminder("nightly-report", period, period);
+
+    public async Task Stop()
+    {
+        if (await this.GetReminder("nightly-report") is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        Ticks.Writer.TryWrite($"silo {SamplePorts.Silo.ToList().IndexOf(silo.SiloAddress.Endpoint.Port) + 1}");
+        return Task.CompletedTask;
+    }
+}

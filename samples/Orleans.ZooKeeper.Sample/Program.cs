@@ -1,4 +1,4 @@
-// Orleans + ZooKeeper: two silos that form a cluster through ZooKeeper clustering, keep grain state in ZooKeeper, and
+// Orleans + ZooKeeper: two silos that form a cluster through ZooKeeper clustering, keep grain state and reminders in ZooKeeper, and
 // share one ZooKeeper container ("main") each; an external client that finds the silos' gateways in ZooKeeper.
 // ZooKeeper comes from sample.ini's [zookeeper] section plus ASAB_ZOOKEEPER_SERVERS (scripts/run-sample.sh starts a
 // local server when none is configured). Run it twice: the visit counts are kept in ZooKeeper.
@@ -55,6 +55,12 @@ var node = $"{container.BasePath}/{ZNodeNames.Encode(ServiceId)}/profile/alice.p
 var stored = Encoding.UTF8.GetString((await container.Client.GetDataAsync(node)).Data).TrimStart('\u001e');
 Console.WriteLine($"{node} = {stored.Replace("\n", " | ", StringComparison.Ordinal)}");
 
+// A reminder kept in ZooKeeper ({container path}/{ServiceId}/reminders/…): it ticks on the silo that owns it, and
+// goes on ticking on the other silo once that one stops.
+var report = silos[0].Services.GetRequiredService<IGrainFactory>().GetGrain<IReportGrain>("nightly");
+await report.Start(TimeSpan.FromSeconds(1));
+Console.WriteLine($"reminder 'nightly-report' registered; it ticked on {await NextTickAsync()}");
+
 var advert = await container.AdvertiseAsync(Encoding.UTF8.GetBytes(Environment.MachineName), "silos/silo-");
 Console.WriteLine($"advertised silo 1 as {advert.CurrentPath}");
 
@@ -63,6 +69,12 @@ await Task.Delay(TimeSpan.FromSeconds(1));
 await silos[1].StopAsync();
 Console.WriteLine("silo 2 stopped");
 await PrintMembershipAsync(container, "after silo 2 left");
+while (ReportGrain.Ticks.Reader.TryRead(out _))
+{
+}
+
+Console.WriteLine($"reminder 'nightly-report' ticked on {await NextTickAsync()} after silo 2 stopped");
+await report.Stop();
 await silos[0].StopAsync();
 Console.WriteLine("silo 1 stopped; the container closed its session, so the advertisement is gone");
 
@@ -71,6 +83,12 @@ await LeaderElectionDemo.RunAsync(Configure);
 foreach (var silo in silos)
 {
     silo.Dispose();
+}
+
+static async Task<string> NextTickAsync()
+{
+    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+    return await ReportGrain.Ticks.Reader.ReadAsync(timeout.Token);
 }
 
 static void Configure(HostApplicationBuilder builder)
@@ -93,6 +111,8 @@ static async Task<IHost> StartSiloAsync(string[] args, int index)
         silo.UseZooKeeperClustering(o => o.ContainerName = "main");                      // membership in ZooKeeper
         silo.AddZooKeeperGrainStorage("zookeeper", o => o.ContainerName = "main");       // grain state in ZooKeeper
         silo.AddZooKeeperGrainStorage("PubSubStore", o => o.ContainerName = "main");     // stream subscriptions too
+        silo.UseZooKeeperReminderService(o => o.ContainerName = "main");                 // reminders in ZooKeeper
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1)); // (a demo: 1 s ticks)
         silo.AddMemoryStreams("zkstate");
     });
     var host = builder.Build();

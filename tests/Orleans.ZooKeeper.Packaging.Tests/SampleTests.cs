@@ -25,6 +25,8 @@ public sealed class SampleTests
         Assert.Contains("alice has visited 1 time(s)", first, StringComparison.Ordinal);
         Assert.Contains("/sample-service/profile/alice.profile = json | {\"Name\":\"alice\",\"Visits\":1", first, StringComparison.Ordinal);
         Assert.Contains("silo 1 stopped; the container closed its session", first, StringComparison.Ordinal);
+        Assert.Matches(@"reminder 'nightly-report' registered; it ticked on silo [12]", first);
+        Assert.Contains("reminder 'nightly-report' ticked on silo 1 after silo 2 stopped", first, StringComparison.Ordinal);
         Assert.Matches(@"silo [AB] stopped; silo [AB] leads \d+ ms later", first);
 
         var second = await Dotnet.RunAsync("dotnet", [Path.Combine(sample, "Orleans.ZooKeeper.Sample.dll")], sample, environment);

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
 using System.Globalization;
 using System.Text.Json;
 using Orleans.Runtime;
@@ -36,7 +38,9 @@ internal static class ReminderRowCodec
         try
         {
             var reader = new Utf8JsonReader(data);
-            string? grainId = null, name = null, startAt = null, period = null, incarnation = null;
+            string? grainId = null, name = null, incarnation = null;
+            DateTime? startAt = null;
+            TimeSpan? period = null;
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new FormatException("the row is not a JSON object");
@@ -44,16 +48,34 @@ internal static class ReminderRowCodec
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var property = reader.GetString();
-                reader.Read();
-                var value = reader.TokenType == JsonTokenType.String ? reader.GetString() : throw new FormatException($"'{property}' is not a string");
-                switch (property)
+                // Property names compared as UTF-8, values parsed from UTF-8: a range read decodes every row it returns.
+                var property = reader.ValueSpan;
+                if (!reader.Read() || reader.TokenType != JsonTokenType.String)
                 {
-                    case "grainId": grainId = value; break;
-                    case "reminderName": name = value; break;
-                    case "startAt": startAt = value; break;
-                    case "period": period = value; break;
-                    case "incarnation": incarnation = value; break;
+                    throw new FormatException($"'{Encoding.UTF8.GetString(property)}' is not a string");
+                }
+
+                if (property.SequenceEqual("grainId"u8))
+                {
+                    grainId = reader.GetString();
+                }
+                else if (property.SequenceEqual("reminderName"u8))
+                {
+                    name = reader.GetString();
+                }
+                else if (property.SequenceEqual("startAt"u8))
+                {
+                    startAt = reader.ValueIsEscaped ? ParseStartAt(reader.GetString()!) : ParseStartAt(reader.ValueSpan);
+                }
+                else if (property.SequenceEqual("period"u8))
+                {
+                    period = reader.ValueIsEscaped || !Utf8Parser.TryParse(reader.ValueSpan, out TimeSpan parsed, out var used, 'c') || used != reader.ValueSpan.Length
+                        ? TimeSpan.ParseExact(reader.GetString()!, "c", CultureInfo.InvariantCulture)
+                        : parsed;
+                }
+                else if (property.SequenceEqual("incarnation"u8))
+                {
+                    incarnation = reader.GetString();
                 }
             }
 
@@ -61,8 +83,8 @@ internal static class ReminderRowCodec
             {
                 GrainId = GrainId.Parse(grainId ?? throw Missing("grainId")),
                 ReminderName = name ?? throw Missing("reminderName"),
-                StartAt = DateTime.ParseExact(startAt ?? throw Missing("startAt"), "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                Period = TimeSpan.ParseExact(period ?? throw Missing("period"), "c", CultureInfo.InvariantCulture),
+                StartAt = startAt ?? throw Missing("startAt"),
+                Period = period ?? throw Missing("period"),
                 ETag = ETag(incarnation ?? throw Missing("incarnation"), version),
             };
         }
@@ -71,6 +93,14 @@ internal static class ReminderRowCodec
             throw new FormatException("the row is not valid JSON: " + ex.Message, ex);
         }
     }
+
+    /// <summary>The round-trip form back to the tick and the kind: UTC ("…Z", the common case, parsed from UTF-8), else as .NET reads it.</summary>
+    private static DateTime ParseStartAt(ReadOnlySpan<byte> utf8)
+        => utf8.Length == 28 && utf8[^1] == (byte)'Z' && Utf8Parser.TryParse(utf8, out DateTime parsed, out var used, 'O') && used == utf8.Length && parsed.Kind == DateTimeKind.Utc
+            ? parsed
+            : ParseStartAt(Encoding.UTF8.GetString(utf8));
+
+    private static DateTime ParseStartAt(string text) => DateTime.ParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 
     /// <summary>The incarnation a row was created with (its guard's name), read from its data.</summary>
     public static string IncarnationOf(ReadOnlySpan<byte> data)
