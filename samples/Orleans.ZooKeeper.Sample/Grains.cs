@@ -89,3 +89,15 @@ public sealed class ReportGrain(ILocalSiloDetails silo) : Grain, IReportGrain, I
         return Task.CompletedTask;
     }
 }
+
+public interface ICartGrain : IGrainWithStringKey
+{
+    Task<string> Where();
+}
+
+/// <summary>A grain type whose activations are registered in the ZooKeeper grain directory "zk" (one activation cluster-wide, also across silo failures).</summary>
+[Orleans.GrainDirectory.GrainDirectory("zk")]
+public sealed class CartGrain(ILocalSiloDetails silo) : Grain, ICartGrain
+{
+    public Task<string> Where() => Task.FromResult($"silo {SamplePorts.Silo.ToList().IndexOf(silo.SiloAddress.Endpoint.Port) + 1}");
+}

@@ -61,6 +61,10 @@ var report = silos[0].Services.GetRequiredService<IGrainFactory>().GetGrain<IRep
 await report.Start(TimeSpan.FromSeconds(1));
 Console.WriteLine($"reminder 'nightly-report' registered; it ticked on {await NextTickAsync()}");
 
+// A grain type kept in the ZooKeeper grain directory: its entry, {container path}/{ClusterId}.directory/zk/grains/…
+var cart = silos[0].Services.GetRequiredService<IGrainFactory>().GetGrain<ICartGrain>("alice");
+Console.WriteLine($"cart 'alice' is active on {await cart.Where()}; its directory entry: {await DirectoryEntryAsync(container, "cart/alice")}");
+
 var advert = await container.AdvertiseAsync(Encoding.UTF8.GetBytes(Environment.MachineName), "silos/silo-");
 Console.WriteLine($"advertised silo 1 as {advert.CurrentPath}");
 
@@ -83,6 +87,21 @@ await LeaderElectionDemo.RunAsync(Configure);
 foreach (var silo in silos)
 {
     silo.Dispose();
+}
+
+static async Task<string> DirectoryEntryAsync(ZooKeeperContainer container, string grainId)
+{
+    var grains = $"{container.BasePath}/{ZooKeeperNodeNames.Encode(ClusterId)}.directory/zk/grains";
+    foreach (var bucket in await container.Client.GetChildrenAsync(grains))
+    {
+        var entry = $"{grains}/{bucket}/{ZooKeeperNodeNames.Encode(grainId)}";
+        if (await container.Client.ExistsAsync(entry) is not null)
+        {
+            return entry;
+        }
+    }
+
+    return "(none)";
 }
 
 static async Task<string> NextTickAsync()
@@ -112,6 +131,7 @@ static async Task<IHost> StartSiloAsync(string[] args, int index)
         silo.AddZooKeeperGrainStorage("zookeeper", o => o.ContainerName = "main");       // grain state in ZooKeeper
         silo.AddZooKeeperGrainStorage("PubSubStore", o => o.ContainerName = "main");     // stream subscriptions too
         silo.UseZooKeeperReminderService(o => o.ContainerName = "main");                 // reminders in ZooKeeper
+        silo.AddZooKeeperGrainDirectory("zk", o => o.ContainerName = "main");            // [GrainDirectory("zk")] grains
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1)); // (a demo: 1 s ticks)
         silo.AddMemoryStreams("zkstate");
     });

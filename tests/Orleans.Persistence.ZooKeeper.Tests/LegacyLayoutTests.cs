@@ -60,9 +60,9 @@ public sealed class LegacyLayoutTests(ServerFixture fixture)
         Assert.Null(await Raw.ExistsAsync(root + "/layout.v2"));
 
         // One request per read, whichever layout holds the state.
-        using var requests = new ClientRequests(zk.Client, zk.Root);
+        using var requests = new ClientRequests(zk.Client.SessionId, zk.Root);
         var read = await zk.ReadAsync<TestState>(moved);
-        Assert.Equal(["multiRead"], requests.Take());
+        Assert.Equal(["multiRead"], requests.TakeOperations());
         Assert.Equal(("v1 plain", 1), (read.State.Text, read.State.Value));
         Assert.StartsWith("L", read.ETag);
         var gz = await zk.ReadAsync<TestState>(kept);
@@ -79,9 +79,9 @@ public sealed class LegacyLayoutTests(ServerFixture fixture)
         Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"{stat.Czxid:x}-0"), etag);
         Assert.Equal([stat.Czxid.ToString("x", CultureInfo.InvariantCulture)], await Raw.GetChildrenAsync(path));
         Marks.After(Marks.Json, (await Raw.GetDataAsync(path)).Data);
-        requests.Take();
+        requests.TakeOperations();
         var again = await zk.ReadAsync<TestState>(moved);
-        Assert.Equal(["multiRead"], requests.Take());
+        Assert.Equal(["multiRead"], requests.TakeOperations());
         Assert.Equal(("moved", etag), (again.State.Text, again.ETag));
 
         // Under the grain type: the moved state's 2 znodes, the unmoved one's 3.
@@ -150,9 +150,9 @@ public sealed class LegacyLayoutTests(ServerFixture fixture)
         {
             Assert.False(fresh.Storage.ReadsLegacyLayout);
             Assert.Equal("2", Encoding.ASCII.GetString((await Raw.GetDataAsync(root + "/layout.v2")).Data));
-            using var requests = new ClientRequests(fresh.Client, fresh.Root);
+            using var requests = new ClientRequests(fresh.Client.SessionId, fresh.Root);
             await fresh.ReadAsync<TestState>(Ids.Unique());
-            Assert.Equal(["getData"], requests.Take());
+            Assert.Equal(["getData"], requests.TakeOperations());
         }
 
         // Later data in version 1's layout is not looked for under a marked root, unless the option says so.
@@ -167,46 +167,5 @@ public sealed class LegacyLayoutTests(ServerFixture fixture)
         await using var forced = await fixture.StartStorageAsync(o => o.ReadLegacyLayout = true, url: url, serviceId: serviceId);
         Assert.True(forced.Storage.ReadsLegacyLayout);
         Assert.Equal(5, (await forced.ReadAsync<TestState>(id)).State.Value);
-    }
-
-    /// <summary>The requests (by operation) one client session makes while this is alive, from the client's activity source.</summary>
-    private sealed class ClientRequests : IDisposable
-    {
-        private readonly ActivityListener _listener;
-        private readonly ConcurrentQueue<string> _operations = new();
-
-        /// <param name="client">The storage's client.</param>
-        /// <param name="root">The storage root: requests on it or its ancestors (the container making sure of its path
-        /// whenever it becomes CONNECTED, which may land at any time) are not the storage's reads and writes.</param>
-        public ClientRequests(ZooKeeperClient client, string root)
-        {
-            var session = $"0x{client.SessionId:x}";
-            _listener = new ActivityListener
-            {
-                ShouldListenTo = s => s.Name == ZooKeeperClientDiagnostics.ActivitySourceName,
-                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-                ActivityStopped = a =>
-                {
-                    if ((a.GetTagItem("zookeeper.session_id") as string) == session && !(a.GetTagItem("zookeeper.path") is string path && ZooKeeperPath.IsAtOrBelow(root, path)))
-                    {
-                        _operations.Enqueue((string)a.GetTagItem("zookeeper.operation")!);
-                    }
-                },
-            };
-            ActivitySource.AddActivityListener(_listener);
-        }
-
-        public List<string> Take()
-        {
-            var taken = new List<string>();
-            while (_operations.TryDequeue(out var op))
-            {
-                taken.Add(op);
-            }
-
-            return taken;
-        }
-
-        public void Dispose() => _listener.Dispose();
     }
 }

@@ -9,13 +9,16 @@ using Orleans.ZooKeeper.Client;
 namespace Orleans.Reminders.ZooKeeper.Tests;
 
 /// <summary>One standalone ZooKeeper server for the table tests.</summary>
+/// <summary>The collection's server (see <see cref="StandaloneServerFixture"/>).</summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
-    public ZooKeeperServer Server { get; private set; } = null!;
+    private readonly StandaloneServerFixture _fixture = new();
 
-    public async Task InitializeAsync() => Server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions { TickTime = 200 });
+    public ZooKeeperServer Server => _fixture.Server;
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    public Task InitializeAsync() => _fixture.StartAsync();
+
+    public async Task DisposeAsync() => await _fixture.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]

@@ -157,7 +157,7 @@ public sealed class TableTests(ServerFixture fixture)
 
         // The range of one bucket that holds rows, e.g. 0x42: (0x41FFFFFF, 0x42FFFFFF].
         var bucket = grains[0].GetUniformHashCode() >> 24;
-        using var requests = new ClientRequests(t.Client);
+        using var requests = new ClientRequests(t.Client.SessionId);
         var rows = (await t.Contract.ReadRows((bucket << 24) - 1, (bucket << 24) | 0x00FFFFFF)).Reminders;
         var seen = requests.Take();
         var inBucket = grains.Count(g => g.GetUniformHashCode() >> 24 == bucket);
@@ -267,43 +267,5 @@ public sealed class TableTests(ServerFixture fixture)
         Assert.Empty((await b.Contract.ReadRows(0, 0)).Reminders);
         Assert.Single((await a.Contract.ReadRows(0, 0)).Reminders);
         Assert.Equal("/shared-reminders/svc-a%2Fx/reminders", a.Table.Root);
-    }
-
-    /// <summary>Records this client's requests ("{operation} {path}") through the client's spans.</summary>
-    private sealed class ClientRequests : IDisposable
-    {
-        private readonly ActivityListener _listener;
-        private readonly ConcurrentQueue<string> _operations = new();
-
-        public ClientRequests(ZooKeeperClient client)
-        {
-            var session = SessionIds.Format(client.SessionId);
-            _listener = new ActivityListener
-            {
-                ShouldListenTo = s => s.Name == ZooKeeperClientDiagnostics.ActivitySourceName,
-                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-                ActivityStopped = a =>
-                {
-                    if ((a.GetTagItem("zookeeper.session_id") as string) == session)
-                    {
-                        _operations.Enqueue($"{a.GetTagItem("zookeeper.operation")} {a.GetTagItem("zookeeper.path")}".TrimEnd());
-                    }
-                },
-            };
-            ActivitySource.AddActivityListener(_listener);
-        }
-
-        public List<string> Take()
-        {
-            var taken = new List<string>();
-            while (_operations.TryDequeue(out var op))
-            {
-                taken.Add(op);
-            }
-
-            return taken;
-        }
-
-        public void Dispose() => _listener.Dispose();
     }
 }

@@ -9,7 +9,7 @@ namespace Orleans.ZooKeeper.Packaging.Tests;
 /// <summary>The packages a user gets: what is in them, that they are reproducible, and that they work from a plain folder.</summary>
 public sealed class PackageTests
 {
-    private static readonly string[] Projects = ["Orleans.ZooKeeper.Client", "Orleans.ZooKeeper", "Orleans.Persistence.ZooKeeper", "Orleans.Clustering.ZooKeeper", "Orleans.Reminders.ZooKeeper"];
+    private static readonly string[] Projects = ["Orleans.ZooKeeper.Client", "Orleans.ZooKeeper", "Orleans.Persistence.ZooKeeper", "Orleans.Clustering.ZooKeeper", "Orleans.Reminders.ZooKeeper", "Orleans.GrainDirectory.ZooKeeper"];
 
     [Fact]
     public async Task Every_src_project_packs_with_readme_licence_repository_docs_and_symbols_and_the_same_commit_packs_to_the_same_bytes()

@@ -27,6 +27,7 @@ public sealed class SampleTests
         Assert.Contains("silo 1 stopped; the container closed its session", first, StringComparison.Ordinal);
         Assert.Matches(@"reminder 'nightly-report' registered; it ticked on silo [12]", first);
         Assert.Contains("reminder 'nightly-report' ticked on silo 1 after silo 2 stopped", first, StringComparison.Ordinal);
+        Assert.Matches(@"cart 'alice' is active on silo [12]; its directory entry: /\S+/sample-cluster\.directory/zk/grains/[0-9A-F]{2}/cart%2Falice", first);
         Assert.Matches(@"silo [AB] stopped; silo [AB] leads \d+ ms later", first);
 
         var second = await Dotnet.RunAsync("dotnet", [Path.Combine(sample, "Orleans.ZooKeeper.Sample.dll")], sample, environment);

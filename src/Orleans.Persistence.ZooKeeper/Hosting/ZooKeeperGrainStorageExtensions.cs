@@ -12,8 +12,6 @@ namespace Orleans.Hosting;
 /// <summary>Registers ZooKeeper grain storage.</summary>
 public static class ZooKeeperGrainStorageExtensions
 {
-    private static readonly string[] ExceptionNamespaces = ["Orleans.Persistence.ZooKeeper", "Orleans.ZooKeeper"];
-
     /// <summary>Adds a ZooKeeper grain storage provider: <c>[PersistentState("x", name)]</c> then stores in ZooKeeper.</summary>
     public static ISiloBuilder AddZooKeeperGrainStorage(this ISiloBuilder builder, string name, Action<ZooKeeperGrainStorageOptions>? configure = null)
     {
@@ -58,16 +56,7 @@ public static class ZooKeeperGrainStorageExtensions
         // CodecNotFoundException instead of the message. Orleans' generic exception codec then carries type name,
         // message, stack and inner exception (a receiver that cannot load the type gets the message in an
         // UnavailableExceptionFallbackException).
-        services.Configure<ExceptionSerializationOptions>(o =>
-        {
-            foreach (var prefix in ExceptionNamespaces)
-            {
-                if (!o.SupportedNamespacePrefixes.Contains(prefix))
-                {
-                    o.SupportedNamespacePrefixes.Add(prefix);
-                }
-            }
-        });
+        services.AddZooKeeperExceptionSerialization("Orleans.Persistence.ZooKeeper");
         // Its connection comes from the provider host, which also lists its own container (health checks).
         services.AddZooKeeperProvider(ZooKeeperGrainStorageFactory.ProviderName(name), sp => sp.GetRequiredService<IOptionsMonitor<ZooKeeperGrainStorageOptions>>().Get(name));
         return services.AddGrainStorage(name, ZooKeeperGrainStorageFactory.Create);

@@ -10,8 +10,6 @@ namespace Orleans.Hosting;
 /// <summary>Keeps Orleans' reminders in ZooKeeper.</summary>
 public static class ZooKeeperReminderExtensions
 {
-    private static readonly string[] ExceptionNamespaces = ["Orleans.Reminders.ZooKeeper", "Orleans.ZooKeeper"];
-
     /// <summary>
     /// Keeps the reminder table in ZooKeeper: <c>siloBuilder.UseZooKeeperReminderService(o => o.ContainerName = "main")</c>
     /// (through a registered container) or <c>o.Url = "zookeeper://zk1:2181,zk2:2181/orleans"</c> (a container of its
@@ -44,16 +42,7 @@ public static class ZooKeeperReminderExtensions
         services.AddZooKeeperProvider(ZooKeeperReminderTable.ProviderName, sp => sp.GetRequiredService<IOptions<ZooKeeperReminderTableOptions>>().Value);
 
         // Table errors travel back to the grain that registered a reminder: Orleans must be allowed to serialize them.
-        services.Configure<ExceptionSerializationOptions>(o =>
-        {
-            foreach (var prefix in ExceptionNamespaces)
-            {
-                if (!o.SupportedNamespacePrefixes.Contains(prefix))
-                {
-                    o.SupportedNamespacePrefixes.Add(prefix);
-                }
-            }
-        });
+        services.AddZooKeeperExceptionSerialization("Orleans.Reminders.ZooKeeper");
         return services;
     }
 }

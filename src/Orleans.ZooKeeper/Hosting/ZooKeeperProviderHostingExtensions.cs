@@ -26,6 +26,30 @@ public static class ZooKeeperProviderHostingExtensions
         return services;
     }
 
+    /// <summary>
+    /// Lets Orleans serialize the provider's exceptions (and the client's and containers' inside them) back to the grain
+    /// that called it: without this the caller gets a CodecNotFoundException instead of the message. Orleans' generic
+    /// exception codec then carries type name, message, stack and inner exception.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="providerNamespace">The namespace of the provider's exceptions, e.g. <c>Orleans.Reminders.ZooKeeper</c>.</param>
+    public static IServiceCollection AddZooKeeperExceptionSerialization(this IServiceCollection services, string providerNamespace)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(providerNamespace);
+        services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o =>
+        {
+            foreach (var prefix in new[] { providerNamespace, "Orleans.ZooKeeper" })
+            {
+                if (!o.SupportedNamespacePrefixes.Contains(prefix))
+                {
+                    o.SupportedNamespacePrefixes.Add(prefix);
+                }
+            }
+        });
+        return services;
+    }
+
     /// <summary>Adds the <see cref="ZooKeeperProviderHost"/> (once).</summary>
     public static IServiceCollection AddZooKeeperProviderHost(this IServiceCollection services)
     {
