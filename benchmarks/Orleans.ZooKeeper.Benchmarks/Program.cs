@@ -58,6 +58,8 @@ try
             }
 
             return await Orleans.ZooKeeper.Benchmarks.Reminders.ReminderBenchmark.RunAsync(reminderOptions, ct);
+        case "directory" when args.Length == 1:
+            return await Orleans.ZooKeeper.Benchmarks.GrainDirectories.DirectoryBenchmark.RunAsync(ct);
         case "floor" when args.Length == 1:
             return await FloorBenchmark.RunAsync(ct);
         case "java-selftest" when args.Length == 1:
@@ -80,6 +82,7 @@ static int Usage()
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks storage [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--diagnose]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks scale [--states N,N] [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--snap-count N]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks reminders [--rounds N] [--concurrency N] [--ops N]");
+    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks directory");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks floor");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks java-selftest [--tls]");
     return 2;

@@ -55,18 +55,50 @@ internal sealed class DirectoryLayout
     {
         try
         {
-            using var json = JsonDocument.Parse(data.ToArray());
-            var root = json.RootElement;
-            string Text(string property) => root.GetProperty(property).GetString() ?? throw new FormatException($"'{property}' is null");
+            // One pass over the UTF-8 (a lookup decodes one entry per call): no document, no copy.
+            var reader = new Utf8JsonReader(data);
+            string? grainId = null, activation = null, silo = null;
+            long? version = null;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new FormatException("not a JSON object");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var property = reader.ValueSpan;
+                reader.Read();
+                if (property.SequenceEqual("grainId"u8))
+                {
+                    grainId = reader.GetString();
+                }
+                else if (property.SequenceEqual("activationId"u8))
+                {
+                    activation = reader.GetString();
+                }
+                else if (property.SequenceEqual("siloAddress"u8))
+                {
+                    silo = reader.TokenType == JsonTokenType.Null ? null : reader.GetString();
+                }
+                else if (property.SequenceEqual("membershipVersion"u8))
+                {
+                    version = reader.GetInt64();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
             return new GrainAddress
             {
-                GrainId = GrainId.Parse(Text("grainId")),
-                ActivationId = ActivationId.FromParsableString(Text("activationId")),
-                SiloAddress = root.GetProperty("siloAddress").GetString() is { } silo ? SiloAddress.FromParsableString(silo) : null,
-                MembershipVersion = new MembershipVersion(root.GetProperty("membershipVersion").GetInt64()),
+                GrainId = GrainId.Parse(grainId ?? throw new FormatException("no 'grainId'")),
+                ActivationId = ActivationId.FromParsableString(activation ?? throw new FormatException("no 'activationId'")),
+                SiloAddress = silo is null ? null : SiloAddress.FromParsableString(silo),
+                MembershipVersion = new MembershipVersion(version ?? throw new FormatException("no 'membershipVersion'")),
             };
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
         {
             throw new FormatException("not a grain directory entry: " + ex.Message, ex);
         }
