@@ -34,6 +34,15 @@ public sealed class ZooKeeperClientOptions
     /// <summary>Allow connecting to a read-only server (one that lost quorum, with readonlymode.enabled).</summary>
     public bool CanBeReadOnly { get; set; }
 
+    /// <summary>
+    /// Before the first session only: when every server refused the TCP connection (nothing listens on its port) this
+    /// many rounds in a row, <c>ZooKeeperClient.ConnectAsync</c>
+    /// and <see cref="ZooKeeperClient.WaitUntilConnectedAsync"/> fail at once, naming the servers and the cause, instead of
+    /// waiting out their timeout — a refused port is not a slow server. The client keeps trying in the background.
+    /// Default 3; 0 waits for the timeout whatever the servers answer.
+    /// </summary>
+    public int RefusedRoundsBeforeFailing { get; set; } = 3;
+
     /// <summary>Shuffle the server list once before connecting (the usual behaviour, spreads load).</summary>
     public bool ShuffleServers { get; set; } = true;
 
@@ -99,6 +108,11 @@ public sealed class ZooKeeperClientOptions
         if (DisconnectedRequestTimeout < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(DisconnectedRequestTimeout), DisconnectedRequestTimeout, "Must not be negative.");
+        }
+
+        if (RefusedRoundsBeforeFailing < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RefusedRoundsBeforeFailing), RefusedRoundsBeforeFailing, "Must be 0 (never) or more.");
         }
 
         if (ConnectTimeout <= TimeSpan.Zero)

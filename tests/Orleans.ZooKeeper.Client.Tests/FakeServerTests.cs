@@ -680,4 +680,7 @@ internal sealed class RecordingLogger : ILogger<ZooKeeperClient>
     public bool Has(int eventId, string text) => _entries.Any(e => e.Id.Id == eventId && e.Message.Contains(text, StringComparison.Ordinal));
 
     public string Dump() => string.Join("\n", _entries.Select(e => $"{e.At:HH:mm:ss.fff} {e.Level} {e.Id.Id}: {e.Message}"));
+
+    /// <summary>The entries with this event id.</summary>
+    public List<(LogLevel Level, string Message, DateTimeOffset At)> Of(int eventId) => [.. _entries.Where(e => e.Id.Id == eventId).Select(e => (e.Level, e.Message, e.At))];
 }

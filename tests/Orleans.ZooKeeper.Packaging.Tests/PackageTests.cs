@@ -7,6 +7,7 @@ using Orleans.ZooKeeper.Testing;
 namespace Orleans.ZooKeeper.Packaging.Tests;
 
 /// <summary>The packages a user gets: what is in them, that they are reproducible, and that they work from a plain folder.</summary>
+[Collection(DotnetBuilds.Name)]
 public sealed class PackageTests
 {
     private static readonly string[] Projects = ["Orleans.ZooKeeper.Client", "Orleans.ZooKeeper", "Orleans.Persistence.ZooKeeper", "Orleans.Clustering.ZooKeeper", "Orleans.Reminders.ZooKeeper", "Orleans.GrainDirectory.ZooKeeper"];
@@ -145,7 +146,7 @@ internal static class Dotnet
     public static void ForgetCachedPackages(string version)
     {
         var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var project in new[] { "orleans.zookeeper.client", "orleans.zookeeper", "orleans.persistence.zookeeper", "orleans.clustering.zookeeper" })
+        foreach (var project in new[] { "orleans.zookeeper.client", "orleans.zookeeper", "orleans.persistence.zookeeper", "orleans.clustering.zookeeper", "orleans.reminders.zookeeper", "orleans.graindirectory.zookeeper" })
         {
             var dir = Path.Combine(cache, project, version);
             if (Directory.Exists(dir))

@@ -168,4 +168,22 @@ public sealed class ConnectTimeoutTests(ServerFixture fixture) : IClassFixture<S
             _stop.Dispose();
         }
     }
+
+    /// <summary>A wrong port (nothing listens): startup fails within seconds, naming the servers and the cause, not after StartupTimeout.</summary>
+    [Fact]
+    public async Task A_container_whose_servers_refuse_the_connection_fails_startup_at_once_with_a_clear_message()
+    {
+        var port = FreePort.Next();
+        var logs = new LogCapture();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        await using var container = new ZooKeeperContainer("wrong-port", ZooKeeperTargetResolver.Resolve($"zookeeper://127.0.0.1:{port}/app", null), new ZooKeeperContainerOptions(), loggerFactory);
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => container.StartAsync());
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed.TotalSeconds:0.0} s (StartupTimeout is 30 s)");
+        Assert.Contains("'wrong-port'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("refused the connection", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains($"Could not connect to ZooKeeper 127.0.0.1:{port}", StringComparison.Ordinal));
+    }
 }

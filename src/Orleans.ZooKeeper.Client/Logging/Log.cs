@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(13, LogLevel.Information, "ZooKeeper read-only session 0x{OldSessionId:x} replaced by read-write session 0x{SessionId:x}")]
     public static partial void NewSessionAfterReadOnly(ILogger logger, long oldSessionId, long sessionId);
+
+    [LoggerMessage(14, LogLevel.Warning, "Could not connect to ZooKeeper {Server}: {Reason}{Repeats}")]
+    public static partial void ConnectFailedReport(ILogger logger, string server, string reason, string repeats);
 }

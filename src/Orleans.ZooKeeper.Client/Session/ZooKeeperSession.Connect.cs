@@ -11,6 +11,13 @@ internal sealed partial class ZooKeeperSession
     private byte[] _password = new byte[ConnectRequest.PasswordLength];
     private bool _seenReadWriteServer;
     private Exception? _lastConnectError;
+
+    // Before the first session: connection attempts refused in a row (nothing listens), and the signal that fails
+    // waiters once every server refused RefusedRoundsBeforeFailing rounds in a row.
+    private readonly TaskCompletionSource<Exception> _allRefused = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConnectFailureReporter _failureReporter = new();
+    private int _refusedInARow;
+    private bool _everConnected;
     private int _connectionsMade;
 
     /// <summary>The latest connection of the current session (kept while SUSPENDED); null once the session is gone.</summary>
@@ -163,6 +170,9 @@ internal sealed partial class ZooKeeperSession
             transport = null;
             Volatile.Write(ref _lastConnectError, null);
             failures = 0;
+            _refusedInARow = 0;
+            _everConnected = true;
+            _failureReporter.Connected(server);
             return connection;
         }
         catch (ConnectAttemptException ex)
@@ -176,6 +186,12 @@ internal sealed partial class ZooKeeperSession
             failures++;
             Volatile.Write(ref _lastConnectError, ex);
             Log.ConnectFailed(_logger, server.ToString(), ex.Message);
+            if (_failureReporter.ShouldReport(server, Environment.TickCount64, out var unreported))
+            {
+                Log.ConnectFailedReport(_logger, server.ToString(), ex.Message, unreported == 0 ? string.Empty : $" ({unreported} more failed attempt(s) since the last report)");
+            }
+
+            NoteRefusal(ex);
             return null;
         }
     }
@@ -248,5 +264,20 @@ internal sealed partial class ZooKeeperSession
 
         EndAllWatches(KeeperState.Expired);
         SetState(ConnectionState.Lost, KeeperState.Expired, null, expiredId);
+    }
+
+    /// <summary>Counts refused attempts before the first session; fails waiters when every server refused enough rounds in a row.</summary>
+    private void NoteRefusal(ConnectAttemptException ex)
+    {
+        var refused = ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused };
+        _refusedInARow = refused && !_everConnected ? _refusedInARow + 1 : 0;
+        var rounds = Options.RefusedRoundsBeforeFailing;
+        if (rounds > 0 && _refusedInARow >= rounds * _servers.Count)
+        {
+            _allRefused.TrySetResult(new ConnectionLossException(
+                null,
+                $"every ZooKeeper server of {ConnectString} refused the connection, {rounds} round(s) in a row: nothing listens there (is ZooKeeper running, is the port right?); last attempt: {ex.Message}",
+                ex));
+        }
     }
 }

@@ -220,7 +220,13 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, ISessionGaug
 
         try
         {
-            await signal.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            // A refused port is not a slow server: when every server refused enough rounds in a row, fail now.
+            if (await Task.WhenAny(signal, _allRefused.Task).WaitAsync(timeout, cancellationToken).ConfigureAwait(false) != signal)
+            {
+                throw await _allRefused.Task.ConfigureAwait(false);
+            }
+
+            await signal.ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
