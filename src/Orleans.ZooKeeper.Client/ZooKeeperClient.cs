@@ -73,6 +73,13 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         return drained.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// True when, before the first session, every server refused the connection
+    /// <see cref="ZooKeeperClientOptions.RefusedRoundsBeforeFailing"/> rounds in a row (nothing listens there): connecting
+    /// fails at once from then on, naming the servers, instead of waiting out its timeout.
+    /// </summary>
+    public bool EveryServerRefused => _session.EveryServerRefused;
+
     /// <summary>True while the event loop has posted events, state changes or replies queued behind them still to deliver.</summary>
     internal bool HasPendingEvents => _session.Dispatcher.HasPending;
 

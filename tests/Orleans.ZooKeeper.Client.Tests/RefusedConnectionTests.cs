@@ -26,6 +26,7 @@ public sealed class RefusedConnectionTests
         Assert.Contains("refused the connection, 3 round(s) in a row", error.Message, StringComparison.Ordinal);
         Assert.Contains(connectString, error.Message, StringComparison.Ordinal);
         Assert.Contains("ConnectionRefused", error.Message, StringComparison.Ordinal);
+        Assert.True(client.EveryServerRefused);
 
         // Each server's first failure is a Warning at once; every attempt is at Debug.
         var warnings = log.Of(14);
@@ -61,6 +62,7 @@ public sealed class RefusedConnectionTests
         await using var client = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectString = $"127.0.0.1:{port}", RefusedRoundsBeforeFailing = 0 });
         var error = await Assert.ThrowsAsync<ConnectionLossException>(() => client.WaitUntilConnectedAsync(TimeSpan.FromSeconds(2)));
         Assert.Contains("within 2000 ms", error.Message, StringComparison.Ordinal);
+        Assert.False(client.EveryServerRefused);
         Assert.Throws<ArgumentOutOfRangeException>(() => { _ = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectString = $"127.0.0.1:{port}", RefusedRoundsBeforeFailing = -1 }); });
     }
 }

@@ -266,6 +266,9 @@ internal sealed partial class ZooKeeperSession
         SetState(ConnectionState.Lost, KeeperState.Expired, null, expiredId);
     }
 
+    /// <summary>True once every server refused the connection enough rounds in a row before the first session.</summary>
+    public bool EveryServerRefused => _allRefused.Task.IsCompleted;
+
     /// <summary>Counts refused attempts before the first session; fails waiters when every server refused enough rounds in a row.</summary>
     private void NoteRefusal(ConnectAttemptException ex)
     {

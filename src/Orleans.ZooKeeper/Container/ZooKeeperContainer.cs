@@ -151,12 +151,11 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
             return;
         }
 
-        var waited = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             await Client.WaitUntilConnectedAsync(_options.StartupTimeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (ConnectionLossException ex) when (waited.Elapsed < _options.StartupTimeout)
+        catch (ConnectionLossException ex) when (Client.EveryServerRefused)
         {
             // Before the timeout: every server refused the connection several rounds in a row (nothing listens there).
             throw new InvalidOperationException($"ZooKeeper container '{Name}' could not connect to {Target}: {ex.Message} (ZooKeeperClientOptions.RefusedRoundsBeforeFailing).", ex);
