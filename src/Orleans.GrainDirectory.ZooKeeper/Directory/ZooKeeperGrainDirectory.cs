@@ -76,7 +76,7 @@ internal sealed partial class ZooKeeperGrainDirectory : IGrainDirectory, ILifecy
         }
         catch (ZooKeeperException ex)
         {
-            throw Failure("start", null, Layout.Root, ex);
+            throw Failure("start", null, null, ex); // (the layout is not known yet: reading it here would hide the error)
         }
         finally
         {

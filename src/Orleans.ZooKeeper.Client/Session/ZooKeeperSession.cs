@@ -198,46 +198,6 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, ISessionGaug
     public async Task AddAuthAsync(AuthInfo auth, CancellationToken cancellationToken)
         => await SendAsync<AuthRequest, bool, NoReply>(new AuthRequest(auth.Scheme, auth.Auth), null, default, auth, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Waits until CONNECTED; <see cref="ConnectionLossException"/> (with the last connect error) after <paramref name="timeout"/>.</summary>
-    public async Task WaitConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        Start();
-        Task signal;
-        lock (_stateLock)
-        {
-            if (_pipeline.Fatal is { } fatal)
-            {
-                throw fatal;
-            }
-
-            if (State == ConnectionState.Connected)
-            {
-                return;
-            }
-
-            signal = _connectedSignal.Task;
-        }
-
-        try
-        {
-            // A refused port is not a slow server: when every server refused enough rounds in a row, fail now.
-            if (await Task.WhenAny(signal, _allRefused.Task).WaitAsync(timeout, cancellationToken).ConfigureAwait(false) != signal)
-            {
-                throw await _allRefused.Task.ConfigureAwait(false);
-            }
-
-            await signal.ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            var last = LastConnectError;
-            throw new ConnectionLossException(
-                null,
-                $"not connected to ZooKeeper ({ConnectString}) within {timeout.TotalMilliseconds:0} ms (state {State})" + (last is null ? string.Empty : $"; last attempt: {last.Message}"),
-                last);
-        }
-    }
-
     /// <summary>Subscribes to state changes now; the stream ends when the session is closed.</summary>
     public IAsyncEnumerable<ConnectionStateChange> StateChangesAsync(CancellationToken cancellationToken)
         => _stateSubscribers.Subscribe(cancellationToken);

@@ -17,7 +17,7 @@ namespace Orleans.ZooKeeper;
 /// <para><b>The Orleans stream</b> is published on a loop of its own, so Orleans messaging never holds up in-process
 /// delivery. With <c>bufferForStream</c> every item from the announcer's creation on is kept until the stream is
 /// attached and published first (<see cref="AttachStreamAsync"/> completes once they are out); after
-/// <see cref="DetachStream"/> (the silo is leaving, its messaging going away) items go in process only.</para>
+/// <see cref="DetachStreamAsync"/> (the silo is leaving, its messaging going away) items go in process only.</para>
 /// </remarks>
 internal sealed class Announcer<T>
 {
@@ -144,7 +144,7 @@ internal sealed class Announcer<T>
     }
 
     /// <summary>Stops publishing on the stream (items go in process only); completes when a publication in flight is done.</summary>
-    public async Task DetachStream(CancellationToken cancellationToken = default)
+    public async Task DetachStreamAsync(CancellationToken cancellationToken = default)
     {
         CancellationTokenSource? stop;
         lock (_lock)

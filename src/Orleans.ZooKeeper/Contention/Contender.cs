@@ -226,12 +226,24 @@ internal sealed class Contender
     /// </summary>
     private async Task<bool> KeepOneOwnNodeAsync(ContenderNode current, List<string> queue, CancellationToken cancellationToken)
     {
+        // Every look passes here: the common case (its one node, nothing else with its id) allocates nothing.
         var currentName = ZooKeeperPath.GetName(current.Path);
-        var mine = queue.Where(n => n.StartsWith(_namePrefix, StringComparison.Ordinal)).ToList();
-        if (mine.Count == 1 && mine[0] == currentName)
+        var (count, onlyCurrent) = (0, true);
+        foreach (var name in queue)
+        {
+            if (name.StartsWith(_namePrefix, StringComparison.Ordinal))
+            {
+                count++;
+                onlyCurrent &= name == currentName;
+            }
+        }
+
+        if (count == 1 && onlyCurrent)
         {
             return false;
         }
+
+        var mine = queue.Where(n => n.StartsWith(_namePrefix, StringComparison.Ordinal)).ToList();
 
         ContenderNode? keep = null;
         var extra = new List<string>();
@@ -255,7 +267,7 @@ internal sealed class Contender
 
         foreach (var path in extra)
         {
-            await DeleteIfThereAsync(path, cancellationToken).ConfigureAwait(false);
+            await ProtectedNodes.DeleteIfThereAsync(_client, path, cancellationToken).ConfigureAwait(false);
         }
 
         if (keep is null || keep == current)
@@ -270,19 +282,8 @@ internal sealed class Contender
         }
 
         current.MarkGone("its contender adopted an earlier node of its own");
-        await DeleteIfThereAsync(current.Path, cancellationToken).ConfigureAwait(false);
+        await ProtectedNodes.DeleteIfThereAsync(_client, current.Path, cancellationToken).ConfigureAwait(false);
         return true;
-    }
-
-    private async Task DeleteIfThereAsync(string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _client.DeleteAsync(path, -1, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NoNodeException)
-        {
-        }
     }
 
     private void OnWatch(WatchedEvent e)

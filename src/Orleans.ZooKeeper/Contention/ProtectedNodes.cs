@@ -115,13 +115,7 @@ internal static class ProtectedNodes
                 {
                     while (await FindOwnAsync(client, createPrefix, t).ConfigureAwait(false) is { } leftover)
                     {
-                        try
-                        {
-                            await client.DeleteAsync(leftover.Path, -1, t).ConfigureAwait(false);
-                        }
-                        catch (NoNodeException)
-                        {
-                        }
+                        await DeleteIfThereAsync(client, leftover.Path, t).ConfigureAwait(false);
                     }
 
                     return true;
@@ -131,6 +125,18 @@ internal static class ProtectedNodes
         catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
         {
             // Not reachable now: it goes with the session.
+        }
+    }
+
+    /// <summary>Deletes a node (any version); one that is gone already is what was wanted.</summary>
+    public static async Task DeleteIfThereAsync(ZooKeeperClient client, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.DeleteAsync(path, -1, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NoNodeException)
+        {
         }
     }
 }

@@ -57,7 +57,7 @@ internal sealed class ZooKeeperContainerStatePublisher : ILifecycleParticipant<I
     {
         try
         {
-            await _container.Announcer.DetachStream(cancellationToken).ConfigureAwait(false);
+            await _container.Announcer.DetachStreamAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
