@@ -55,6 +55,12 @@ public sealed class ZooKeeperClientOptions
     /// <summary>TLS settings; null (the default) for plaintext connections. The connect string then names secure client ports.</summary>
     public ZooKeeperTlsOptions? Tls { get; set; }
 
+    /// <summary>
+    /// SASL authentication on every connection (<see cref="ZooKeeperSaslOptions"/>), before the <see cref="Auth"/>
+    /// replay; null (the default) for none.
+    /// </summary>
+    public ZooKeeperSaslOptions? Sasl { get; set; }
+
     /// <summary>Credentials replayed on every connection, in order (scheme, auth bytes). Prefer <see cref="AddDigest"/>.</summary>
     public IList<AuthInfo> Auth { get; private set; } = new List<AuthInfo>();
 
@@ -75,6 +81,25 @@ public sealed class ZooKeeperClientOptions
         return this;
     }
 
+    /// <summary>Authenticates every connection with SASL DIGEST-MD5 as <paramref name="username"/>.</summary>
+    public ZooKeeperClientOptions UseSasl(string username, string password)
+        => UseSasl(s =>
+        {
+            s.Mechanism = ZooKeeperSaslOptions.DigestMd5;
+            s.Username = username;
+            s.Password = password;
+        });
+
+    /// <summary>Authenticates every connection with SASL, configured by <paramref name="configure"/>.</summary>
+    public ZooKeeperClientOptions UseSasl(Action<ZooKeeperSaslOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var sasl = Sasl ?? new ZooKeeperSaslOptions();
+        configure(sasl);
+        Sasl = sasl;
+        return this;
+    }
+
     /// <summary>Uses TLS with the given settings.</summary>
     public ZooKeeperClientOptions UseTls(Action<ZooKeeperTlsOptions>? configure = null)
     {
@@ -90,6 +115,7 @@ public sealed class ZooKeeperClientOptions
         var copy = (ZooKeeperClientOptions)MemberwiseClone();
         copy.Auth = new List<AuthInfo>(Auth);
         copy.Tls = Tls?.Clone();
+        copy.Sasl = Sasl?.Clone();
         return copy;
     }
 
@@ -115,6 +141,7 @@ public sealed class ZooKeeperClientOptions
             throw new ArgumentOutOfRangeException(nameof(RefusedRoundsBeforeFailing), RefusedRoundsBeforeFailing, "Must be 0 (never) or more.");
         }
 
+        Sasl?.Validate();
         if (ConnectTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "Must be positive.");

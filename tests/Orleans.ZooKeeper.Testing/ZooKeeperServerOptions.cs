@@ -64,6 +64,9 @@ public record ZooKeeperServerOptions
     /// </summary>
     public ZooKeeperServerTlsOptions? Tls { get; init; }
 
+    /// <summary>SASL DIGEST-MD5 users (and optionally required SASL); null (the default) for no SASL.</summary>
+    public ZooKeeperServerSaslOptions? Sasl { get; init; }
+
     /// <summary>How long start/restart waits for the server to serve requests (default 60 s).</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -82,6 +82,9 @@ public abstract partial class ZooKeeperServerProcess
     /// <summary>The server's stdout and stderr (appended across restarts).</summary>
     public string LogPath => Path.Combine(DataDir, "zookeeper.log");
 
+    /// <summary>The server's JAAS file (written when <see cref="ZooKeeperServerOptions.Sasl"/> is set).</summary>
+    public string JaasPath => Path.Combine(DataDir, "jaas-server.conf");
+
     /// <summary>The PID of the most recently started server process (it may have exited since); 0 before the first start.</summary>
     public int Pid
     {
@@ -460,6 +463,12 @@ public abstract partial class ZooKeeperServerProcess
             lines.AddRange(tls.GetConfigLines(secure));
         }
 
+        if (o.Sasl is { } sasl)
+        {
+            lines.AddRange(sasl.GetConfigLines());
+            sasl.WriteJaasFile(JaasPath);
+        }
+
         lines.AddRange(GetSpecificConfigLines());
         lines.AddRange(o.ExtraConfig);
         File.WriteAllLines(ConfigPath, lines);
@@ -497,6 +506,11 @@ public abstract partial class ZooKeeperServerProcess
 
         args.Add("-Dorg.slf4j.simpleLogger.showDateTime=true");
         args.Add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
+        if (o.Sasl is not null)
+        {
+            args.Add("-Djava.security.auth.login.config=" + JaasPath);
+        }
+
         args.AddRange(GetSpecificJvmArgs());
         args.AddRange(o.ExtraJvmArgs);
         args.Add("-cp");

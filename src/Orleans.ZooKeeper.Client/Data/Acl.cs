@@ -57,6 +57,16 @@ public readonly record struct ZooKeeperId(string Scheme, string Id)
         return new ZooKeeperId("digest", user + ":" + Convert.ToBase64String(hash));
     }
 
+    /// <summary>
+    /// The SASL identity <c>sasl:</c><paramref name="user"/>: a session that authenticated with SASL as that user
+    /// (<see cref="ZooKeeperSaslOptions"/>). The server compares the name as it is, case included.
+    /// </summary>
+    public static ZooKeeperId Sasl(string user)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(user);
+        return new ZooKeeperId("sasl", user);
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Scheme + ":" + Id;
 }
@@ -85,4 +95,8 @@ public static class Acls
     /// <summary>All permissions for one digest user, nothing for anyone else.</summary>
     public static IReadOnlyList<Acl> DigestOnly(string user, string password, Permissions permissions = Permissions.All)
         => [new Acl(permissions, ZooKeeperId.Digest(user, password))];
+
+    /// <summary><paramref name="permissions"/> (default all) for one SASL user (<c>sasl:user</c>), nothing for anyone else.</summary>
+    public static IReadOnlyList<Acl> Sasl(string user, Permissions permissions = Permissions.All)
+        => [new Acl(permissions, ZooKeeperId.Sasl(user))];
 }

@@ -36,6 +36,9 @@ public class ZooKeeperException : Exception
         return path is null ? $"{code} ({(int)code}): {text}" : $"{code} ({(int)code}) for {path}: {text}";
     }
 
+    /// <summary>What <see cref="ErrorCode.SessionClosedRequireSaslAuth"/> means for the user.</summary>
+    internal const string SaslRequiredText = "the server requires SASL authentication (sessionRequireClientSASLAuth) and closed the session, which had not authenticated with SASL: set ZooKeeperClientOptions.Sasl (container keys sasl_username/sasl_password)";
+
     private static string DefaultText(ErrorCode code) => code switch
     {
         ErrorCode.NoNode => "the node does not exist",
@@ -51,6 +54,7 @@ public class ZooKeeperException : Exception
         ErrorCode.InvalidAcl => "invalid ACL",
         ErrorCode.NotReadOnly => "the server is read-only",
         ErrorCode.NoWatcher => "no such watcher",
+        ErrorCode.SessionClosedRequireSaslAuth => SaslRequiredText,
         _ => "operation failed",
     };
 }

@@ -46,4 +46,10 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Warning, "Could not connect to ZooKeeper {Server}: {Reason}{Repeats}")]
     public static partial void ConnectFailedReport(ILogger logger, string server, string reason, string repeats);
+
+    [LoggerMessage(15, LogLevel.Debug, "SASL {Mechanism} authentication with ZooKeeper {Server} succeeded (session 0x{SessionId:x})")]
+    public static partial void SaslAuthenticated(ILogger logger, string server, long sessionId, string mechanism);
+
+    [LoggerMessage(16, LogLevel.Error, "{Reason}; the client stops (state LOST, AuthFailed)")]
+    public static partial void SaslFailed(ILogger logger, string reason);
 }

@@ -200,6 +200,26 @@ internal sealed partial class Connection
     {
         var reader = new JuteReader(frame);
         var header = ReplyHeader.Read(ref reader);
+        if (header.Error == ErrorCode.SessionClosedRequireSaslAuth)
+        {
+            // The server requires SASL and closes the session: whatever this reply answered, retrying cannot help.
+            try
+            {
+                HandleReply(frame, header, ref reader);
+            }
+            finally
+            {
+                _events.OnAuthFailed(this, header.Error);
+            }
+
+            return;
+        }
+
+        HandleReply(frame, header, ref reader);
+    }
+
+    private void HandleReply(ReadOnlySpan<byte> frame, ReplyHeader header, ref JuteReader reader)
+    {
         var body = frame[ReplyHeader.Size..];
         switch (header.Xid)
         {

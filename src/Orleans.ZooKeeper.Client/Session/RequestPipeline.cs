@@ -268,6 +268,15 @@ internal sealed class RequestPipeline
         }
     }
 
+    /// <summary>An xid for a packet sent outside the pipeline (the SASL exchange), from the same sequence.</summary>
+    public int ReserveXid()
+    {
+        lock (_lock)
+        {
+            return NextXid();
+        }
+    }
+
     private int NextXid()
     {
         _xid = _xid == int.MaxValue ? 1 : _xid + 1;

@@ -1,5 +1,6 @@
 using Orleans.ZooKeeper.Client.Logging;
 using Orleans.ZooKeeper.Client.Proto;
+using Orleans.ZooKeeper.Client.Sasl;
 using Orleans.ZooKeeper.Client.Transport;
 
 namespace Orleans.ZooKeeper.Client.Session;
@@ -147,6 +148,11 @@ internal sealed partial class ZooKeeperSession
                     : "session handshake failed: " + ex.Message, ex);
             }
 
+            if (!response.IsRefused && !response.IsExpired && Options.Sasl is { } sasl)
+            {
+                Authenticate(transport, sasl, server, response.SessionId, attempt, timeout);
+            }
+
             if (!transport.EndDeadline())
             {
                 throw new ConnectAttemptException(server, $"no answer to the session handshake within the connect timeout ({timeout.TotalMilliseconds:0} ms)", null);
@@ -175,6 +181,16 @@ internal sealed partial class ZooKeeperSession
             _failureReporter.Connected(server);
             return connection;
         }
+        catch (SaslRefusedException ex)
+        {
+            transport?.Dispose();
+            if (!_shutdown.IsCancellationRequested)
+            {
+                OnSaslRefused(ex);
+            }
+
+            return null;
+        }
         catch (ConnectAttemptException ex)
         {
             transport?.Dispose();
@@ -194,6 +210,33 @@ internal sealed partial class ZooKeeperSession
             NoteRefusal(ex);
             return null;
         }
+    }
+
+    /// <summary>The SASL exchange on a handshaken transport; a transport failure or the deadline fails only this attempt.</summary>
+    private void Authenticate(TransportStream transport, ZooKeeperSaslOptions sasl, ServerAddress server, long sessionId, CancellationTokenSource attempt, TimeSpan timeout)
+    {
+        try
+        {
+            var mechanism = SaslExchange.Perform(transport.Stream, sasl, server, _pipeline.ReserveXid, Options.MaxPacketSize);
+            Log.SaslAuthenticated(_logger, server.ToString(), sessionId, mechanism);
+        }
+        catch (Exception ex) when (ex is IOException or ProtocolException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            throw new ConnectAttemptException(server, attempt.IsCancellationRequested
+                ? $"no answer in the SASL exchange within the connect timeout ({timeout.TotalMilliseconds:0} ms)"
+                : "SASL exchange failed: " + ex.Message, ex);
+        }
+    }
+
+    /// <summary>The server refused SASL: the client gives up (LOST, AuthFailed) instead of retrying in a loop.</summary>
+    private void OnSaslRefused(SaslRefusedException refusal)
+    {
+        Log.SaslFailed(_logger, refusal.Message);
+        var lostSession = SessionId;
+        _leaseConnection = null;
+        Fail(new AuthFailedException(null, refusal.Message, refusal));
+        EndAllWatches(KeeperState.AuthFailed);
+        SetState(ConnectionState.Lost, KeeperState.AuthFailed, null, lostSession);
     }
 
     /// <summary>Makes a handshaken connection the live one: start reading, prime it in FIFO order, announce CONNECTED.</summary>

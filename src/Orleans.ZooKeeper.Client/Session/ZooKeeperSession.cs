@@ -298,7 +298,9 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, ISessionGaug
     {
         Log.AuthFailed(_logger, error);
         _leaseConnection = null;
-        Fail(new AuthFailedException(null, $"the server refused the session's credentials ({error}); the session is unusable"));
+        Fail(new AuthFailedException(null, error == ErrorCode.SessionClosedRequireSaslAuth
+            ? $"ZooKeeper {connection.Server}: {ZooKeeperException.SaslRequiredText}; the session is unusable"
+            : $"the server refused the session's credentials ({error}); the session is unusable"));
         connection.Abort(new IOException("authentication failed"));
         EndAllWatches(KeeperState.AuthFailed);
         SetState(ConnectionState.Lost, KeeperState.AuthFailed, null);
