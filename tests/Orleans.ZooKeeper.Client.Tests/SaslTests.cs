@@ -85,7 +85,9 @@ public sealed class SaslTests(SaslServersFixture fixture, ITestOutputHelper outp
         using var logs = new LogCapture();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         await using var alice = await ZooKeeperClient.ConnectAsync(SaslOptions(fixture.Optional.ConnectString), factory.CreateLogger<ZooKeeperClient>());
-        Assert.Contains(await alice.WhoAmIAsync(), i => i.AuthScheme == "sasl" && i.User == Alice);
+        var identities = await alice.WhoAmIAsync();
+        Assert.Contains(identities, i => i.AuthScheme == "sasl" && i.User == Alice);
+        Assert.Contains("sasl: alice", string.Join(", ", identities), StringComparison.Ordinal);
 
         var node = Clients.UniquePath("sasl");
         await alice.CreateAsync(node, "alice's"u8.ToArray(), acl: Acls.Sasl(Alice));

@@ -23,4 +23,8 @@ public readonly record struct AclResult(IReadOnlyList<Acl> Acl, Stat Stat);
 /// <summary>One identity the server associates with this session (whoAmI).</summary>
 /// <param name="AuthScheme">The scheme, e.g. ip, digest, x509.</param>
 /// <param name="User">The identity.</param>
-public readonly record struct ClientInfo(string AuthScheme, string User);
+public readonly record struct ClientInfo(string AuthScheme, string User)
+{
+    /// <summary><c>scheme: identity</c>, as zkCli's <c>whoami</c> prints it (e.g. <c>sasl: alice</c>).</summary>
+    public override string ToString() => AuthScheme + ": " + User;
+}

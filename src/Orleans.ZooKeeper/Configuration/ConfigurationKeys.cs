@@ -63,6 +63,18 @@ internal static class ConfigurationKeys
     /// <summary>Section key: the TLS versions to offer, comma-separated (<c>1.2</c>, <c>1.3</c>).</summary>
     public const string TlsProtocolsKey = "tls_protocols";
 
+    /// <summary>Section key: the SASL user; setting it turns SASL on (with <see cref="SaslPasswordKey"/>).</summary>
+    public const string SaslUsernameKey = "sasl_username";
+
+    /// <summary>Section key: the SASL password. Never shown.</summary>
+    public const string SaslPasswordKey = "sasl_password";
+
+    /// <summary>Section key: the SASL mechanism; <c>DIGEST-MD5</c> (the default) is the one built in.</summary>
+    public const string SaslMechanismKey = "sasl_mechanism";
+
+    /// <summary>Section key: the server's SASL principal, <c>service/host</c> (default for DIGEST-MD5: <c>zookeeper/zk-sasl-md5</c>).</summary>
+    public const string SaslServerPrincipalKey = "sasl_server_principal";
+
     /// <summary>The session timeout used when the section sets none.</summary>
     public static readonly TimeSpan DefaultSessionTimeout = TimeSpan.FromSeconds(10);
 

@@ -39,6 +39,9 @@ internal sealed class TargetSection
     /// <summary>The TLS settings, or null when TLS is off.</summary>
     public ZooKeeperTargetTls? Tls { get; init; }
 
+    /// <summary>The SASL settings, or null when SASL is off.</summary>
+    public ZooKeeperTargetSasl? Sasl { get; init; }
+
     /// <summary>Reads section <paramref name="sectionName"/> of <paramref name="configuration"/> (nothing set when it is null).</summary>
     /// <exception cref="ZooKeeperConfigurationException">A value is invalid.</exception>
     public static TargetSection Read(IConfiguration? configuration, string sectionName)
@@ -68,6 +71,7 @@ internal sealed class TargetSection
             Username = username,
             Password = password,
             Tls = TargetSectionTls.Read(section),
+            Sasl = TargetSectionSasl.Read(section),
         };
     }
 
@@ -109,11 +113,26 @@ internal sealed class TargetSection
     /// <summary>The digest credentials: both keys or neither; a user without ':'; both sendable as UTF-8.</summary>
     private static (string? Username, string? Password) ReadCredentials(IConfigurationSection section)
     {
-        var username = ConfigurationValue.Read(section, UsernameKey, secret: false, out var userOrigin);
-        var password = ConfigurationValue.Read(section, PasswordKey, secret: true, out var passwordOrigin);
+        var (username, password) = ReadCredentialPair(section, UsernameKey, PasswordKey, "digest", out var userOrigin);
+        if (username is not null && username.Contains(':', StringComparison.Ordinal))
+        {
+            throw Error($"The digest user '{Printable(username)}' in {userOrigin} contains ':', which digest credentials cannot carry.", userOrigin, username);
+        }
+
+        return (username, password);
+    }
+
+    /// <summary>
+    /// A user key and a password key (<paramref name="kind"/> names them in errors: digest, SASL): both or neither,
+    /// both sendable as UTF-8; the password never shown.
+    /// </summary>
+    internal static (string? Username, string? Password) ReadCredentialPair(IConfigurationSection section, string userKey, string passwordKey, string kind, out string userOrigin)
+    {
+        var username = ConfigurationValue.Read(section, userKey, secret: false, out userOrigin);
+        var password = ConfigurationValue.Read(section, passwordKey, secret: true, out var passwordOrigin);
         if (username is not null && password is null)
         {
-            throw Error($"The digest user '{Printable(username)}' in {userOrigin} has no password: {passwordOrigin} is not set. Set both or neither.", passwordOrigin, null);
+            throw Error($"The {kind} user '{Printable(username)}' in {userOrigin} has no password: {passwordOrigin} is not set. Set both or neither.", passwordOrigin, null);
         }
 
         if (username is null && password is not null)
@@ -123,14 +142,9 @@ internal sealed class TargetSection
 
         if (username is not null)
         {
-            if (username.Contains(':', StringComparison.Ordinal))
-            {
-                throw Error($"The digest user '{Printable(username)}' in {userOrigin} contains ':', which digest credentials cannot carry.", userOrigin, username);
-            }
-
             if (!IsWellFormedUtf16(username))
             {
-                throw Error($"The digest user '{Printable(username)}' in {userOrigin} contains an unpaired surrogate and cannot be sent as UTF-8.", userOrigin, username);
+                throw Error($"The {kind} user '{Printable(username)}' in {userOrigin} contains an unpaired surrogate and cannot be sent as UTF-8.", userOrigin, username);
             }
 
             if (!IsWellFormedUtf16(password!))

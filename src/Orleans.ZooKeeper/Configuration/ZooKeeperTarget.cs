@@ -22,7 +22,8 @@ public sealed record ZooKeeperTarget
         string? digestUser,
         string? digestPassword,
         ZooKeeperTargetTls? tls = null,
-        TimeSpan? connectTimeout = null)
+        TimeSpan? connectTimeout = null,
+        ZooKeeperTargetSasl? sasl = null)
     {
         Servers = servers.ToArray().AsReadOnly();
         ServersSource = serversSource;
@@ -33,6 +34,7 @@ public sealed record ZooKeeperTarget
         DigestUser = digestUser;
         _digestPassword = digestPassword;
         Tls = tls;
+        Sasl = sasl;
     }
 
     /// <summary>The ensemble's servers, in the order given (never empty).</summary>
@@ -70,6 +72,9 @@ public sealed record ZooKeeperTarget
     /// <summary>The TLS settings, or null for plaintext connections.</summary>
     public ZooKeeperTargetTls? Tls { get; }
 
+    /// <summary>The SASL settings, or null when the connection does not authenticate with SASL.</summary>
+    public ZooKeeperTargetSasl? Sasl { get; }
+
     /// <summary>The digest password (null when <see cref="DigestUser"/> is null). Never printed.</summary>
     internal string? DigestPassword => _digestPassword;
 
@@ -78,8 +83,9 @@ public sealed record ZooKeeperTarget
 
     /// <summary>
     /// New client options with <see cref="ConnectString"/>, <see cref="SessionTimeout"/>,
-    /// <see cref="ConnectTimeout"/> and, when configured, the digest credentials and the TLS settings
-    /// (<see cref="ZooKeeperClientOptions.Tls"/>); every other option keeps its default.
+    /// <see cref="ConnectTimeout"/> and, when configured, the digest credentials, the TLS settings
+    /// (<see cref="ZooKeeperClientOptions.Tls"/>) and the SASL settings (<see cref="ZooKeeperClientOptions.Sasl"/>);
+    /// every other option keeps its default.
     /// </summary>
     public ZooKeeperClientOptions ToClientOptions()
     {
@@ -95,12 +101,13 @@ public sealed record ZooKeeperTarget
         }
 
         Tls?.ApplyTo(options);
+        Sasl?.ApplyTo(options);
         return options;
     }
 
     /// <summary>
     /// <c>zookeeper://h1:2181,h2:2181/path</c>, followed by the digest user name when credentials are configured and
-    /// the TLS settings when TLS is on. Never contains a password.
+    /// the TLS and SASL settings when they are on. Never contains a password.
     /// </summary>
     public override string ToString()
     {
@@ -113,6 +120,11 @@ public sealed record ZooKeeperTarget
         if (Tls is not null)
         {
             sb.Append(" (").Append(Tls).Append(')');
+        }
+
+        if (Sasl is not null)
+        {
+            sb.Append(" (").Append(Sasl).Append(')');
         }
 
         return sb.ToString();
@@ -129,7 +141,8 @@ public sealed record ZooKeeperTarget
         && ConnectTimeout == other.ConnectTimeout
         && string.Equals(DigestUser, other.DigestUser, StringComparison.Ordinal)
         && string.Equals(_digestPassword, other._digestPassword, StringComparison.Ordinal)
-        && Equals(Tls, other.Tls);
+        && Equals(Tls, other.Tls)
+        && Equals(Sasl, other.Sasl);
 
     /// <inheritdoc/>
     public override int GetHashCode()
@@ -145,6 +158,7 @@ public sealed record ZooKeeperTarget
         hash.Add(ConnectTimeout);
         hash.Add(DigestUser, StringComparer.Ordinal);
         hash.Add(Tls);
+        hash.Add(Sasl);
         return hash.ToHashCode();
     }
 }

@@ -33,7 +33,10 @@ namespace Orleans.ZooKeeper;
 /// <c>tls_key_file</c>, <c>tls_key_password</c>, <c>tls_check_hostname</c> (default true), <c>tls_protocols</c> (<c>1.2</c>, <c>1.3</c>, <c>1.2,1.3</c>; also
 /// <c>Tls12</c>/<c>TLSv1.2</c> forms; default: the operating system's choice). The <c>tls_*</c> keys need
 /// <c>tls=true</c> (TLS also means naming the servers' secure ports, so it is never switched on implicitly); set
-/// without it they are an error. Booleans are <c>true</c>/<c>false</c>, <c>yes</c>/<c>no</c>, <c>on</c>/<c>off</c>
+/// without it they are an error. SASL keys: <c>sasl_username</c> and <c>sasl_password</c> (both or neither; setting
+/// them turns SASL on), <c>sasl_mechanism</c> (<c>DIGEST-MD5</c>, the default and the one built in) and
+/// <c>sasl_server_principal</c> (default for DIGEST-MD5 <c>zookeeper/zk-sasl-md5</c>, what ZooKeeper servers expect);
+/// the mechanism and principal keys need <c>sasl_username</c>. SASL and digest credentials may be used together. Booleans are <c>true</c>/<c>false</c>, <c>yes</c>/<c>no</c>, <c>on</c>/<c>off</c>
 /// or <c>1</c>/<c>0</c>. The files are read when the client is created (relative paths from the working directory).
 /// Keys of the section that this resolver does not know are left to other components.</para>
 /// <para><b>URL forms</b> (the scheme is case-insensitive), and nothing else:
@@ -104,6 +107,18 @@ public static class ZooKeeperTargetResolver
     /// <summary>Section key: the TLS versions to offer, comma-separated (<c>1.2</c>, <c>1.3</c>).</summary>
     public const string TlsProtocolsKey = ConfigurationKeys.TlsProtocolsKey;
 
+    /// <summary>Section key: the SASL user; setting it turns SASL on (with <see cref="SaslPasswordKey"/>).</summary>
+    public const string SaslUsernameKey = ConfigurationKeys.SaslUsernameKey;
+
+    /// <summary>Section key: the SASL password. Never shown.</summary>
+    public const string SaslPasswordKey = ConfigurationKeys.SaslPasswordKey;
+
+    /// <summary>Section key: the SASL mechanism; <c>DIGEST-MD5</c> (the default) is the one built in.</summary>
+    public const string SaslMechanismKey = ConfigurationKeys.SaslMechanismKey;
+
+    /// <summary>Section key: the server's SASL principal, <c>service/host</c> (default for DIGEST-MD5: <c>zookeeper/zk-sasl-md5</c>).</summary>
+    public const string SaslServerPrincipalKey = ConfigurationKeys.SaslServerPrincipalKey;
+
     /// <summary>The session timeout used when the section sets none.</summary>
     public static readonly TimeSpan DefaultSessionTimeout = ConfigurationKeys.DefaultSessionTimeout;
 
@@ -135,7 +150,8 @@ public static class ZooKeeperTargetResolver
             section.Username,
             section.Password,
             section.Tls,
-            section.ConnectTimeout);
+            section.ConnectTimeout,
+            section.Sasl);
     }
 
     /// <summary>The URL's servers, else the section's, else the fallback section's, else the environment variable's (each read only then).</summary>

@@ -68,7 +68,8 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         // Set after ConfigureClient, so by construction: code after an await on this client (storage, clustering, the
         // recipes, user code) never runs on the client's reader thread, where it would hold up every other reply.
         clientOptions.RunContinuationsAsynchronously = true;
-        NodeAcl = clientOptions.Auth.Count > 0 ? Acls.CreatorAll : Acls.OpenUnsafe;
+        // auth: (the creator's identities) when the session authenticates — digest, SASL, or both.
+        NodeAcl = clientOptions.Auth.Count > 0 || clientOptions.Sasl is not null ? Acls.CreatorAll : Acls.OpenUnsafe;
         Client = new ZooKeeperClient(clientOptions, loggerFactory.CreateLogger<ZooKeeperClient>());
         Client.StateChanged += OnClientStateChanged;
         ContainerLog.Target(_logger, name, target.ToString());
