@@ -6,6 +6,8 @@
 //   scale [--states N,N] [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--snap-count N]
 //                                                    N grain states (default 1,000 and 100,000) on a 3-node ensemble:
 //                                                    rates, znodes, heap, snapshot, restart (Scale/ScaleBenchmark.cs)
+//   reminders [--rounds N] [--concurrency N] [--ops N] Orleans' reminder table: ours vs raw vs Redis (Reminders/ReminderBenchmark.cs)
+//   directory [--rounds N]                           Orleans' grain directory: ours vs raw vs Redis, interleaved rounds (GrainDirectory/DirectoryBenchmark.cs)
 //   floor                                            our client vs a bare socket with prebuilt frames on the server-bound
 //                                                    rows of `client`: how close ours is to what the server allows (Floor/FloorBenchmark.cs)
 //   java-selftest [--tls]                            the Java reference client alone (JavaSelfTest.cs); --tls: over TLS 1.3
@@ -58,8 +60,14 @@ try
             }
 
             return await Orleans.ZooKeeper.Benchmarks.Reminders.ReminderBenchmark.RunAsync(reminderOptions, ct);
-        case "directory" when args.Length == 1:
-            return await Orleans.ZooKeeper.Benchmarks.GrainDirectories.DirectoryBenchmark.RunAsync(ct);
+        case "directory":
+            if (Orleans.ZooKeeper.Benchmarks.GrainDirectories.DirectoryBenchmark.ParseRounds(args.AsSpan(1), out var directoryError) is not { } directoryRounds)
+            {
+                Console.Error.WriteLine(directoryError);
+                return Usage();
+            }
+
+            return await Orleans.ZooKeeper.Benchmarks.GrainDirectories.DirectoryBenchmark.RunAsync(directoryRounds, ct);
         case "floor" when args.Length == 1:
             return await FloorBenchmark.RunAsync(ct);
         case "java-selftest" when args.Length == 1:
@@ -82,7 +90,7 @@ static int Usage()
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks storage [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--diagnose]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks scale [--states N,N] [--seconds N] [--rounds N] [--warmup N] [--concurrency N] [--snap-count N]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks reminders [--rounds N] [--concurrency N] [--ops N]");
-    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks directory");
+    Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks directory [--rounds N]");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks floor");
     Console.Error.WriteLine("       Orleans.ZooKeeper.Benchmarks java-selftest [--tls]");
     return 2;
