@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: builds and runs every test project in the solution (Release), writing TRX
-# results to artifacts/test-results. Real-ZooKeeper tests need scripts/install-zookeeper.sh to have run.
+# results to artifacts/test-results. Real-ZooKeeper tests need scripts/install-zookeeper.sh to have run, the Kerberos
+# tests scripts/install-kerberos.sh.
 # Extra arguments are passed on to `dotnet test` (e.g. --filter ...).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -112,7 +112,7 @@ public sealed class SaslUnitTests
     }
 
     [Fact]
-    public void Options_name_what_is_missing_or_unsupported_and_never_show_the_password()
+    public async Task Options_name_what_is_missing_or_unsupported_and_never_show_the_password()
     {
         static ArgumentException Invalid(Action<ZooKeeperSaslOptions> configure)
         {
@@ -120,7 +120,8 @@ public sealed class SaslUnitTests
             return Assert.ThrowsAny<ArgumentException>(() => new ZooKeeperClient(options));
         }
 
-        Assert.Contains("GSSAPI' is not built in", Invalid(s => { s.Mechanism = "GSSAPI"; s.Username = "u"; s.Password = "p"; }).Message, StringComparison.Ordinal);
+        Assert.Contains("'PLAIN' is not built in: DIGEST-MD5 and GSSAPI are", Invalid(s => { s.Mechanism = "PLAIN"; s.Username = "u"; s.Password = "p"; }).Message, StringComparison.Ordinal);
+        Assert.Contains("GSSAPI has a password but no user", Invalid(s => { s.Mechanism = "GSSAPI"; s.Password = "p"; }).Message, StringComparison.Ordinal);
         Assert.Contains("needs a user name", Invalid(s => s.Password = "p").Message, StringComparison.Ordinal);
         Assert.Contains("user 'u' needs a password", Invalid(s => s.Username = "u").Message, StringComparison.Ordinal);
         Assert.Contains("server principal", Invalid(s => { s.Username = "u"; s.Password = "p"; s.ServerPrincipal = "a\"b"; }).Message, StringComparison.Ordinal);
@@ -128,6 +129,12 @@ public sealed class SaslUnitTests
         var sasl = new ZooKeeperClientOptions().UseSasl("alice", "hunter2").Sasl!;
         Assert.Equal("SASL DIGEST-MD5 as 'alice'", sasl.ToString());
         Assert.Equal(ZooKeeperSaslOptions.DigestMd5ServerPrincipal, sasl.PrincipalFor(new ServerAddress("zk1.example", 2181)));
+        var kerberos = new ZooKeeperClientOptions().UseSasl(s => s.Mechanism = ZooKeeperSaslOptions.Gssapi).Sasl!;
+        Assert.Equal("zookeeper/zk1.example", kerberos.PrincipalFor(new ServerAddress("zk1.example", 2181)));
+        Assert.Equal("SASL GSSAPI with the default credentials", kerberos.ToString());
+        // Valid: GSSAPI needs neither user nor password (the default Kerberos credentials); nothing connects before Start.
+        await new ZooKeeperClient(new ZooKeeperClientOptions().UseSasl(s => s.Mechanism = "gssapi")).DisposeAsync();
+
         sasl.MechanismFactory = _ => throw new NotSupportedException();
         Assert.Equal("zookeeper/zk1.example", sasl.PrincipalFor(new ServerAddress("zk1.example", 2181)));
         Assert.Equal([new Acl(Permissions.Read, new ZooKeeperId("sasl", "alice"))], Acls.Sasl("alice", Permissions.Read));

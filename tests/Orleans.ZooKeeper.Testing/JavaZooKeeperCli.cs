@@ -20,7 +20,7 @@ public sealed record JavaCliResult(int ExitCode, string Output, string Error)
 public static class JavaZooKeeperCli
 {
     /// <summary>Runs <c>zkCli -server <paramref name="connectString"/> <paramref name="command"/></c> and waits for it to exit.</summary>
-    public static async Task<JavaCliResult> RunAsync(string connectString, IReadOnlyList<string> command, string? jaasFile = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public static async Task<JavaCliResult> RunAsync(string connectString, IReadOnlyList<string> command, string? jaasFile = null, TimeSpan? timeout = null, IReadOnlyList<string>? extraJvmArgs = null, CancellationToken cancellationToken = default)
     {
         var installation = ZooKeeperInstallation.Default;
         var start = new ProcessStartInfo(installation.JavaPath)
@@ -40,6 +40,11 @@ public static class JavaZooKeeperCli
         else
         {
             start.ArgumentList.Add("-Dzookeeper.sasl.client=false");
+        }
+
+        foreach (var argument in extraJvmArgs ?? [])
+        {
+            start.ArgumentList.Add(argument);
         }
 
         start.ArgumentList.Add("-cp");

@@ -509,6 +509,7 @@ public abstract partial class ZooKeeperServerProcess
         if (o.Sasl is not null)
         {
             args.Add("-Djava.security.auth.login.config=" + JaasPath);
+            args.AddRange(o.Sasl.GetJvmArgs());
         }
 
         args.AddRange(GetSpecificJvmArgs());

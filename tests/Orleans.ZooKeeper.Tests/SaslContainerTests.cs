@@ -53,6 +53,16 @@ public sealed class SaslContainerTests(SaslServerFixture fixture) : IClassFixtur
         Assert.DoesNotContain(Secret, both.ToString(), StringComparison.Ordinal);
         Assert.NotEqual(target, ZooKeeperTargetResolver.Resolve(null, Config(("sasl_username", "alice"), ("sasl_password", "other"))));
         Assert.Null(ZooKeeperTargetResolver.Resolve(null, Config()).Sasl);
+
+        // GSSAPI turns SASL on by itself: the default Kerberos credentials (ticket cache or client keytab).
+        var kerberos = ZooKeeperTargetResolver.Resolve(null, Config(("sasl_mechanism", "gssapi"), ("sasl_server_principal", "zookeeper/zk1.example.com")));
+        Assert.Equal(ZooKeeperSaslOptions.Gssapi, kerberos.Sasl!.Mechanism);
+        Assert.Null(kerberos.Sasl.Username);
+        Assert.Equal("zookeeper://127.0.0.1:2181/orleans (SASL GSSAPI with the default credentials, server principal 'zookeeper/zk1.example.com')", kerberos.ToString());
+        var kerberosOptions = kerberos.ToClientOptions().Sasl!;
+        Assert.Equal(ZooKeeperSaslOptions.Gssapi, kerberosOptions.Mechanism);
+        Assert.Null(kerberosOptions.Username);
+        Assert.Null(kerberosOptions.Password);
     }
 
     [Theory]
@@ -60,7 +70,8 @@ public sealed class SaslContainerTests(SaslServerFixture fixture) : IClassFixtur
     [InlineData("sasl_password=" + Secret, "Configuration key 'zookeeper:sasl_password' is set but configuration key 'zookeeper:sasl_username' is not")]
     [InlineData("sasl_mechanism=DIGEST-MD5", "needs a SASL user")]
     [InlineData("sasl_server_principal=zookeeper/x", "needs a SASL user")]
-    [InlineData("sasl_username=alice;sasl_password=" + Secret + ";sasl_mechanism=GSSAPI", "'GSSAPI' in configuration key 'zookeeper:sasl_mechanism' is not supported")]
+    [InlineData("sasl_username=alice;sasl_password=" + Secret + ";sasl_mechanism=PLAIN", "'PLAIN' in configuration key 'zookeeper:sasl_mechanism' is not supported")]
+    [InlineData("sasl_mechanism=GSSAPI;sasl_password=" + Secret, "Configuration key 'zookeeper:sasl_password' is set but configuration key 'zookeeper:sasl_username' is not")]
     [InlineData("sasl_username=alice;sasl_password=" + Secret + ";sasl_server_principal=nohost", "is not 'service/host'")]
     public void Bad_or_incomplete_sasl_keys_are_named_and_the_password_is_not_shown(string keys, string expected)
     {
@@ -122,5 +133,61 @@ public sealed class SaslContainerTests(SaslServerFixture fixture) : IClassFixtur
         Assert.Contains("refused the credentials", ex.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, ex.ToString(), StringComparison.Ordinal);
         Assert.Equal(ZooKeeperContainerState.Lost, container.State);
+    }
+}
+
+/// <summary>A KDC and a ZooKeeper server that logs in to it and requires SASL; this process's Kerberos library uses the KDC.</summary>
+public sealed class KerberosServerFixture : IAsyncLifetime
+{
+    public const string Alice = "alice";
+    public const string AlicePassword = "alice-Container-Kerberos";
+
+    public KerberosKdc Kdc { get; private set; } = null!;
+
+    public ZooKeeperServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Kdc = await KerberosKdc.StartAsync(new Dictionary<string, string> { [Alice] = AlicePassword });
+        Kdc.UseInThisProcess();
+        Server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions { Sasl = new ZooKeeperServerSaslOptions { Kerberos = Kdc, RequireClientSasl = true } });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
+
+        if (Kdc is not null)
+        {
+            await Kdc.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>A container configured for Kerberos with the <c>sasl_*</c> keys.</summary>
+public sealed class KerberosContainerTests(KerberosServerFixture fixture) : IClassFixture<KerberosServerFixture>
+{
+    [Fact]
+    public async Task A_container_with_gssapi_keys_connects_as_the_kerberos_principal_and_its_nodes_admit_only_it()
+    {
+        var path = "/krb-" + Guid.NewGuid().ToString("N")[..8];
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["zookeeper:servers"] = fixture.Server.ConnectString,
+            ["zookeeper:path"] = path,
+            ["zookeeper:sasl_mechanism"] = "GSSAPI",
+            ["zookeeper:sasl_username"] = KerberosServerFixture.Alice,
+            ["zookeeper:sasl_password"] = KerberosServerFixture.AlicePassword,
+            ["zookeeper:sasl_server_principal"] = KerberosKdc.ServicePrincipal,
+        }).Build();
+        await using var container = ZooKeeperContainer.Create("krb", configuration: configuration);
+        await container.StartAsync();
+        var principal = KerberosServerFixture.Alice + "@" + KerberosKdc.Realm;
+        Assert.Contains(await container.Client.WhoAmIAsync(), i => i.AuthScheme == "sasl" && i.User == principal);
+        Assert.Equal([new Acl(Permissions.All, ZooKeeperId.Sasl(principal))], (await container.Client.GetAclAsync(path)).Acl);
+        await container.Client.DeleteRecursiveAsync(path);
     }
 }

@@ -24,7 +24,9 @@ internal static class SaslExchange
         {
             mechanism = options.MechanismFactory is { } factory
                 ? factory(new SaslMechanismContext(server, principal, options.Username)) ?? throw new InvalidOperationException("ZooKeeperSaslOptions.MechanismFactory returned null")
-                : new DigestMd5Mechanism(options.Username!, options.ResolvePassword, principal);
+                : options.IsDigest
+                    ? new DigestMd5Mechanism(options.Username!, options.ResolvePassword, principal)
+                    : new GssapiMechanism(principal, options.Username, options.ResolveOptionalPassword());
         }
         catch (Exception ex)
         {

@@ -15,18 +15,29 @@ public sealed class ZooKeeperSaslOptions
     public const string DigestMd5 = "DIGEST-MD5";
 
     /// <summary>
+    /// The GSSAPI mechanism (Kerberos V5, RFC 4752) on the platform's GSS-API (MIT Kerberos on Linux): credentials from
+    /// <see cref="Username"/> and <see cref="Password"/> when both are set, else the default ones (ticket cache, or the
+    /// client keytab in <c>KRB5_CLIENT_KTNAME</c>); realm and KDCs from <c>/etc/krb5.conf</c> or <c>KRB5_CONFIG</c>.
+    /// </summary>
+    public const string Gssapi = "GSSAPI";
+
+    /// <summary>
     /// The service principal (<c>digest-uri</c>) a ZooKeeper server expects with DIGEST-MD5: <c>zookeeper/zk-sasl-md5</c>,
     /// fixed in the server (as in the Java client), whatever the host name.
     /// </summary>
     public const string DigestMd5ServerPrincipal = "zookeeper/zk-sasl-md5";
 
     /// <summary>
-    /// The mechanism: <see cref="DigestMd5"/> (the default and the only one built in). Others, such as GSSAPI
-    /// (Kerberos), come from <see cref="MechanismFactory"/>.
+    /// The mechanism: <see cref="DigestMd5"/> (the default) or <see cref="Gssapi"/> (Kerberos). Others come from
+    /// <see cref="MechanismFactory"/>.
     /// </summary>
     public string Mechanism { get; set; } = DigestMd5;
 
-    /// <summary>The user to authenticate as (the JAAS <c>user_&lt;name&gt;</c> entry of the servers).</summary>
+    /// <summary>
+    /// The user to authenticate as: for DIGEST-MD5 the JAAS <c>user_&lt;name&gt;</c> entry of the servers (required);
+    /// for GSSAPI the Kerberos principal (<c>alice</c> or <c>alice@REALM</c>), used with <see cref="Password"/>, or
+    /// null for the default credentials.
+    /// </summary>
     public string? Username { get; set; }
 
     /// <summary>The password. Never logged or shown. <see cref="PasswordProvider"/> wins when both are set.</summary>
@@ -40,8 +51,8 @@ public sealed class ZooKeeperSaslOptions
 
     /// <summary>
     /// The server's principal, <c>service/host</c>. Null (the default): <see cref="DigestMd5ServerPrincipal"/> for
-    /// DIGEST-MD5; <c>zookeeper/&lt;host&gt;</c> (the server being connected to) for mechanisms from
-    /// <see cref="MechanismFactory"/>, as the Java client's <c>zookeeper.sasl.client.username</c> default.
+    /// DIGEST-MD5; <c>zookeeper/&lt;host&gt;</c> (the host of the server being connected to, as the connect string
+    /// names it) for GSSAPI and mechanisms from <see cref="MechanismFactory"/>, as the Java client's default.
     /// </summary>
     public string? ServerPrincipal { get; set; }
 
@@ -53,13 +64,19 @@ public sealed class ZooKeeperSaslOptions
 
     /// <summary><c>SASL DIGEST-MD5 as 'alice'</c> — never the password.</summary>
     public override string ToString()
-        => $"SASL {(MechanismFactory is null ? Mechanism : "custom mechanism")}" + (Username is null ? string.Empty : $" as '{ZooKeeperText.Printable(Username)}'");
+        => $"SASL {(MechanismFactory is null ? Mechanism : "custom mechanism")}" + (Username is null ? (IsDigest ? string.Empty : " with the default credentials") : $" as '{ZooKeeperText.Printable(Username)}'");
 
     internal ZooKeeperSaslOptions Clone() => (ZooKeeperSaslOptions)MemberwiseClone();
 
     /// <summary>The principal for a connection to <paramref name="server"/>.</summary>
     internal string PrincipalFor(ServerAddress server)
-        => ServerPrincipal ?? (MechanismFactory is null ? DigestMd5ServerPrincipal : "zookeeper/" + server.Host);
+        => ServerPrincipal ?? (MechanismFactory is null && IsDigest ? DigestMd5ServerPrincipal : "zookeeper/" + server.Host);
+
+    /// <summary>True for the built-in DIGEST-MD5 (the default).</summary>
+    internal bool IsDigest => string.Equals(Mechanism, DigestMd5, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The password when one is configured (GSSAPI may go without).</summary>
+    internal string? ResolveOptionalPassword() => Password is null && PasswordProvider is null ? null : ResolvePassword();
 
     /// <summary>The password now (the provider's answer, else <see cref="Password"/>).</summary>
     internal string ResolvePassword()
@@ -79,21 +96,30 @@ public sealed class ZooKeeperSaslOptions
             return;
         }
 
-        if (!string.Equals(Mechanism, DigestMd5, StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(Mechanism, Gssapi, StringComparison.OrdinalIgnoreCase))
+        {
+            if (Username is null && (Password is not null || PasswordProvider is not null))
+            {
+                throw new ArgumentException($"SASL {Gssapi} has a password but no user: set ZooKeeperSaslOptions.Username to the Kerberos principal, or neither for the default credentials.", nameof(Username));
+            }
+        }
+        else if (!IsDigest)
         {
             throw new ArgumentException(
-                $"The SASL mechanism '{ZooKeeperText.Printable(Mechanism ?? "(null)")}' is not built in: only {DigestMd5} is. For GSSAPI (Kerberos) or another mechanism set ZooKeeperSaslOptions.MechanismFactory.",
+                $"The SASL mechanism '{ZooKeeperText.Printable(Mechanism ?? "(null)")}' is not built in: {DigestMd5} and {Gssapi} are. For another mechanism set ZooKeeperSaslOptions.MechanismFactory.",
                 nameof(Mechanism));
         }
-
-        if (string.IsNullOrEmpty(Username))
+        else
         {
-            throw new ArgumentException($"SASL {DigestMd5} needs a user name: set ZooKeeperSaslOptions.Username.", nameof(Username));
-        }
+            if (string.IsNullOrEmpty(Username))
+            {
+                throw new ArgumentException($"SASL {DigestMd5} needs a user name: set ZooKeeperSaslOptions.Username.", nameof(Username));
+            }
 
-        if (Password is null && PasswordProvider is null)
-        {
-            throw new ArgumentException($"SASL {DigestMd5} for user '{ZooKeeperText.Printable(Username)}' needs a password: set ZooKeeperSaslOptions.Password or PasswordProvider.", nameof(Password));
+            if (Password is null && PasswordProvider is null)
+            {
+                throw new ArgumentException($"SASL {DigestMd5} for user '{ZooKeeperText.Printable(Username)}' needs a password: set ZooKeeperSaslOptions.Password or PasswordProvider.", nameof(Password));
+            }
         }
 
         if (ServerPrincipal is { } principal && (principal.Length == 0 || principal.Contains('"', StringComparison.Ordinal) || principal.Any(char.IsControl)))

@@ -69,7 +69,7 @@ internal static class ConfigurationKeys
     /// <summary>Section key: the SASL password. Never shown.</summary>
     public const string SaslPasswordKey = "sasl_password";
 
-    /// <summary>Section key: the SASL mechanism; <c>DIGEST-MD5</c> (the default) is the one built in.</summary>
+    /// <summary>Section key: the SASL mechanism, <c>DIGEST-MD5</c> (the default) or <c>GSSAPI</c> (Kerberos).</summary>
     public const string SaslMechanismKey = "sasl_mechanism";
 
     /// <summary>Section key: the server's SASL principal, <c>service/host</c> (default for DIGEST-MD5: <c>zookeeper/zk-sasl-md5</c>).</summary>

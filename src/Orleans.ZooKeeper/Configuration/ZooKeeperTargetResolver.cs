@@ -34,9 +34,10 @@ namespace Orleans.ZooKeeper;
 /// <c>Tls12</c>/<c>TLSv1.2</c> forms; default: the operating system's choice). The <c>tls_*</c> keys need
 /// <c>tls=true</c> (TLS also means naming the servers' secure ports, so it is never switched on implicitly); set
 /// without it they are an error. SASL keys: <c>sasl_username</c> and <c>sasl_password</c> (both or neither; setting
-/// them turns SASL on), <c>sasl_mechanism</c> (<c>DIGEST-MD5</c>, the default and the one built in) and
-/// <c>sasl_server_principal</c> (default for DIGEST-MD5 <c>zookeeper/zk-sasl-md5</c>, what ZooKeeper servers expect);
-/// the mechanism and principal keys need <c>sasl_username</c>. SASL and digest credentials may be used together. Booleans are <c>true</c>/<c>false</c>, <c>yes</c>/<c>no</c>, <c>on</c>/<c>off</c>
+/// them turns SASL on), <c>sasl_mechanism</c> (<c>DIGEST-MD5</c>, the default, or <c>GSSAPI</c> for Kerberos, which
+/// turns SASL on by itself and may go without a user: the default Kerberos credentials) and
+/// <c>sasl_server_principal</c> (default for DIGEST-MD5 <c>zookeeper/zk-sasl-md5</c>, what ZooKeeper servers expect;
+/// for GSSAPI <c>zookeeper/&lt;host&gt;</c>); with DIGEST-MD5 the mechanism and principal keys need <c>sasl_username</c>. SASL and digest credentials may be used together. Booleans are <c>true</c>/<c>false</c>, <c>yes</c>/<c>no</c>, <c>on</c>/<c>off</c>
 /// or <c>1</c>/<c>0</c>. The files are read when the client is created (relative paths from the working directory).
 /// Keys of the section that this resolver does not know are left to other components.</para>
 /// <para><b>URL forms</b> (the scheme is case-insensitive), and nothing else:
@@ -113,7 +114,7 @@ public static class ZooKeeperTargetResolver
     /// <summary>Section key: the SASL password. Never shown.</summary>
     public const string SaslPasswordKey = ConfigurationKeys.SaslPasswordKey;
 
-    /// <summary>Section key: the SASL mechanism; <c>DIGEST-MD5</c> (the default) is the one built in.</summary>
+    /// <summary>Section key: the SASL mechanism, <c>DIGEST-MD5</c> (the default) or <c>GSSAPI</c> (Kerberos).</summary>
     public const string SaslMechanismKey = ConfigurationKeys.SaslMechanismKey;
 
     /// <summary>Section key: the server's SASL principal, <c>service/host</c> (default for DIGEST-MD5: <c>zookeeper/zk-sasl-md5</c>).</summary>
