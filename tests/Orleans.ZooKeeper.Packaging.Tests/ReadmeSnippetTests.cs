@@ -166,7 +166,12 @@ public sealed partial class ReadmeSnippetTests
             var number = snippet.Line + i;
             if (UsingDirective().IsMatch(line))
             {
-                usings.Add(line);
+                // A block that is a whole file names its usings; those the shared set has already are not repeated.
+                if (!Usings.Split('\n').Any(u => u.Trim() == line.Trim()))
+                {
+                    usings.Add(line);
+                }
+
                 continue;
             }
 

@@ -68,18 +68,24 @@ internal sealed class SessionClaim
         }
     }
 
-    /// <summary>Ends the claim (idempotent); true for the call that ended it.</summary>
+    /// <summary>
+    /// Ends the claim (idempotent); true for the call that ended it. Whichever call returns — also one that lost the
+    /// race to another thread ending it at the same moment (a release meeting a deletion from outside) — returns with
+    /// <see cref="IsValid"/> false, <see cref="Ended"/> cancelled and <see cref="EndReason"/> set.
+    /// </summary>
     public bool End(string reason)
     {
-        if (Interlocked.Exchange(ref _isEnded, 1) != 0)
+        Interlocked.CompareExchange(ref _endReason, reason, null);
+        var first = Interlocked.Exchange(ref _isEnded, 1) == 0;
+
+        // The state turns cancelled here, on every caller's thread; the token's callbacks run on the thread pool.
+        _ = _ended.CancelAsync();
+        if (first)
         {
-            return false;
+            _onEnded(this);
         }
 
-        Volatile.Write(ref _endReason, reason);
-        _ = _ended.CancelAsync();
-        _onEnded(this);
-        return true;
+        return first;
     }
 
     /// <summary>
