@@ -83,7 +83,7 @@ public sealed class ConnectTimeoutTests(ServerFixture fixture) : IClassFixture<S
         var target = ZooKeeperTargetResolver.Resolve(null, configuration, environment: ResolutionTests.NoEnvironment);
         await using var container = new ZooKeeperContainer("black-hole-only", target, new ZooKeeperContainerOptions { StartupTimeout = TimeSpan.FromSeconds(2) }, loggerFactory);
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => container.StartAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        var ex = await Assert.ThrowsAsync<ZooKeeperStartupException>(() => container.StartAsync().WaitAsync(TimeSpan.FromSeconds(20)));
 
         var cause = $"{hole.Address}: no answer to the session handshake within the connect timeout (500 ms)";
         Assert.Contains("'black-hole-only'", ex.Message);
@@ -178,9 +178,13 @@ public sealed class ConnectTimeoutTests(ServerFixture fixture) : IClassFixture<S
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
         await using var container = new ZooKeeperContainer("wrong-port", ZooKeeperTargetResolver.Resolve($"zookeeper://127.0.0.1:{port}/app", null), new ZooKeeperContainerOptions(), loggerFactory);
         var clock = Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => container.StartAsync());
+        var ex = await Assert.ThrowsAsync<ZooKeeperStartupException>(() => container.StartAsync());
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed.TotalSeconds:0.0} s (StartupTimeout is 30 s)");
+        // An expected condition: the host's log of the failed start shows the message, not stack traces.
+        Assert.Equal($"{typeof(ZooKeeperStartupException).FullName}: {ex.Message}", ex.ToString());
+        Assert.DoesNotContain("   at ", ex.ToString(), StringComparison.Ordinal);
+        Assert.IsType<ConnectionLossException>(ex.InnerException);
         Assert.Contains("'wrong-port'", ex.Message, StringComparison.Ordinal);
         Assert.Contains($"127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
         Assert.Contains("refused the connection", ex.Message, StringComparison.Ordinal);

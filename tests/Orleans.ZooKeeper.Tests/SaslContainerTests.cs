@@ -127,7 +127,9 @@ public sealed class SaslContainerTests(SaslServerFixture fixture) : IClassFixtur
         }).Build();
         await using var container = ZooKeeperContainer.Create("wrong", configuration: configuration);
         var watch = Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => container.StartAsync());
+        var ex = await Assert.ThrowsAsync<ZooKeeperStartupException>(() => container.StartAsync());
+        Assert.IsType<AuthFailedException>(ex.InnerException);
+        Assert.Contains("ZooKeeper container 'wrong' could not connect", ex.Message, StringComparison.Ordinal);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"startup failed only after {watch.Elapsed}");
         Assert.Contains("SASL DIGEST-MD5 authentication as 'alice'", ex.ToString(), StringComparison.Ordinal);
         Assert.Contains("refused the credentials", ex.ToString(), StringComparison.Ordinal);

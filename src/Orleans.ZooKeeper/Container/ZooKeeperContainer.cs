@@ -159,13 +159,18 @@ public sealed partial class ZooKeeperContainer : ILifecycleParticipant<ISiloLife
         catch (ConnectionLossException ex) when (Client.EveryServerRefused)
         {
             // Before the timeout: every server refused the connection several rounds in a row (nothing listens there).
-            throw new InvalidOperationException($"ZooKeeper container '{Name}' could not connect to {Target}: {ex.Message} (ZooKeeperClientOptions.RefusedRoundsBeforeFailing).", ex);
+            throw new ZooKeeperStartupException($"ZooKeeper container '{Name}' could not connect to {Target}: {ex.Message} (ZooKeeperClientOptions.RefusedRoundsBeforeFailing).", ex);
+        }
+        catch (AuthFailedException ex)
+        {
+            // The servers refused the credentials (SASL, or digest on a server that checks them): no retry helps.
+            throw new ZooKeeperStartupException($"ZooKeeper container '{Name}' could not connect to {Target}: {ex.Message}", ex);
         }
         catch (ConnectionLossException ex)
         {
             // The last attempt names the server and the cause (refused, TLS, no answer within the connect timeout, ...).
             var last = Client.LastConnectError is { } error ? $" Last connection attempt: {error.Message}" : string.Empty;
-            throw new InvalidOperationException($"ZooKeeper container '{Name}' could not connect to {Target} within {_options.StartupTimeout.TotalSeconds:0.#} s (ZooKeeperContainerOptions.StartupTimeout).{last}", ex);
+            throw new ZooKeeperStartupException($"ZooKeeper container '{Name}' could not connect to {Target} within {_options.StartupTimeout.TotalSeconds:0.#} s (ZooKeeperContainerOptions.StartupTimeout).{last}", ex);
         }
 
         await Client.EnsurePathAsync(BasePath, NodeAcl, cancellationToken).ConfigureAwait(false);
