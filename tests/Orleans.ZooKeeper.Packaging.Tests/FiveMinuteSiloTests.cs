@@ -29,28 +29,7 @@ public sealed partial class FiveMinuteSiloTests
         try
         {
             await Dotnet.PackAsync(feed.Path, version);
-            File.WriteAllText(Path.Combine(work.Path, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="local" value="{feed.Path}" />
-                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-                  </packageSources>
-                  <packageSourceMapping>
-                    <packageSource key="local">
-                      <package pattern="Orleans.ZooKeeper*" />
-                      <package pattern="Orleans.Clustering.ZooKeeper" />
-                      <package pattern="Orleans.Persistence.ZooKeeper" />
-                      <package pattern="Orleans.Reminders.ZooKeeper" />
-                      <package pattern="Orleans.GrainDirectory.ZooKeeper" />
-                    </packageSource>
-                    <packageSource key="nuget.org">
-                      <package pattern="*" />
-                    </packageSource>
-                  </packageSourceMapping>
-                </configuration>
-                """);
+            Dotnet.WriteNuGetConfig(work.Path, feed.Path);
 
             // The shell lines, in order ("a && cd b" as two steps); --prerelease means this build's version here.
             var project = work.Path;

@@ -68,16 +68,7 @@ public sealed class PackageTests
             var templates = Path.Combine(AppContext.BaseDirectory, "Consumer");
             File.WriteAllText(Path.Combine(consumer.Path, "Consumer.csproj"), File.ReadAllText(Path.Combine(templates, "Consumer.csproj.template")).Replace("@VERSION@", version, StringComparison.Ordinal));
             File.Copy(Path.Combine(templates, "Program.cs.template"), Path.Combine(consumer.Path, "Program.cs"));
-            File.WriteAllText(Path.Combine(consumer.Path, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <clear />
-                    <add key="local" value="{feed.Path}" />
-                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-                  </packageSources>
-                </configuration>
-                """);
+            Dotnet.WriteNuGetConfig(consumer.Path, feed.Path);
 
             await Dotnet.RunAsync("dotnet", ["build", "-c", "Release", "--nologo"], consumer.Path);
             var output = await Dotnet.RunAsync(
@@ -141,6 +132,35 @@ internal static class Dotnet
 
         return RunAsync("dotnet", arguments, Repository.Root);
     }
+
+    /// <summary>
+    /// A <c>nuget.config</c> in <paramref name="directory"/>: our packages only from <paramref name="feed"/> (a folder of
+    /// packed packages), everything else from nuget.org.
+    /// </summary>
+    public static void WriteNuGetConfig(string directory, string feed)
+        => File.WriteAllText(Path.Combine(directory, "nuget.config"), $$"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{{feed}}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+              <packageSourceMapping>
+                <packageSource key="local">
+                  <package pattern="Orleans.ZooKeeper" />
+                  <package pattern="Orleans.ZooKeeper.Client" />
+                  <package pattern="Orleans.Clustering.ZooKeeper" />
+                  <package pattern="Orleans.Persistence.ZooKeeper" />
+                  <package pattern="Orleans.Reminders.ZooKeeper" />
+                  <package pattern="Orleans.GrainDirectory.ZooKeeper" />
+                </packageSource>
+                <packageSource key="nuget.org">
+                  <package pattern="*" />
+                </packageSource>
+              </packageSourceMapping>
+            </configuration>
+            """);
 
     /// <summary>Removes the packages of <paramref name="version"/> from the user-wide NuGet cache.</summary>
     public static void ForgetCachedPackages(string version)
