@@ -232,11 +232,7 @@ internal sealed partial class ZooKeeperSession
     private void OnSaslRefused(SaslRefusedException refusal)
     {
         Log.SaslFailed(_logger, refusal.Message);
-        var lostSession = SessionId;
-        _leaseConnection = null;
-        Fail(new AuthFailedException(null, refusal.Message, refusal));
-        EndAllWatches(KeeperState.AuthFailed);
-        SetState(ConnectionState.Lost, KeeperState.AuthFailed, null, lostSession);
+        EndRefused(new AuthFailedException(null, refusal.Message, refusal), connection: null);
     }
 
     /// <summary>Makes a handshaken connection the live one: start reading, prime it in FIFO order, announce CONNECTED.</summary>

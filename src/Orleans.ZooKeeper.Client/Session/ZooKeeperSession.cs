@@ -297,11 +297,23 @@ internal sealed partial class ZooKeeperSession : IConnectionEvents, ISessionGaug
     void IConnectionEvents.OnAuthFailed(Connection connection, ErrorCode error)
     {
         Log.AuthFailed(_logger, error);
+        EndRefused(
+            new AuthFailedException(null, error == ErrorCode.SessionClosedRequireSaslAuth
+                ? $"ZooKeeper {connection.Server}: {ZooKeeperException.SaslRequiredText}; the session is unusable"
+                : $"the server refused the session's credentials ({error}); the session is unusable"),
+            connection);
+    }
+
+    /// <summary>
+    /// The servers refused the session's credentials (an auth packet, SASL, or SASL required and missing): the client
+    /// ends for good — calls fail with <paramref name="error"/>, watches end, state LOST with AuthFailed — and does
+    /// not retry. <paramref name="connection"/> is the live connection to drop, if there is one.
+    /// </summary>
+    private void EndRefused(AuthFailedException error, Connection? connection)
+    {
         _leaseConnection = null;
-        Fail(new AuthFailedException(null, error == ErrorCode.SessionClosedRequireSaslAuth
-            ? $"ZooKeeper {connection.Server}: {ZooKeeperException.SaslRequiredText}; the session is unusable"
-            : $"the server refused the session's credentials ({error}); the session is unusable"));
-        connection.Abort(new IOException("authentication failed"));
+        Fail(error);
+        connection?.Abort(new IOException("authentication failed"));
         EndAllWatches(KeeperState.AuthFailed);
         SetState(ConnectionState.Lost, KeeperState.AuthFailed, null);
     }
