@@ -12,6 +12,9 @@ public sealed class PackageTests
 {
     private static readonly string[] Projects = ["Orleans.ZooKeeper.Client", "Orleans.ZooKeeper", "Orleans.Persistence.ZooKeeper", "Orleans.Clustering.ZooKeeper", "Orleans.Reminders.ZooKeeper", "Orleans.GrainDirectory.ZooKeeper"];
 
+    /// <summary>The .NET tool package (tools/, not lib/).</summary>
+    private const string ToolPackage = "Orleans.ZooKeeper.Tool";
+
     [Fact]
     public async Task Every_src_project_packs_with_readme_licence_repository_docs_and_symbols_and_the_same_commit_packs_to_the_same_bytes()
     {
@@ -21,7 +24,17 @@ public sealed class PackageTests
         await Dotnet.PackAsync(second.Path);
 
         var packages = Directory.GetFiles(first.Path, "*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(Projects.Select(p => $"{p}.{Dotnet.Version}.nupkg").Order(StringComparer.Ordinal), packages);
+        Assert.Equal(Projects.Append(ToolPackage).Select(p => $"{p}.{Dotnet.Version}.nupkg").Order(StringComparer.Ordinal), packages);
+        var tool = Path.Combine(first.Path, $"{ToolPackage}.{Dotnet.Version}.nupkg");
+        using (var toolZip = ZipFile.OpenRead(tool))
+        {
+            var names = toolZip.Entries.Select(e => e.FullName).ToList();
+            Assert.Contains("README.md", names);
+            Assert.Contains("tools/net10.0/any/orleans-zk.dll", names);
+            Assert.Contains("tools/net10.0/any/DotnetToolSettings.xml", names);
+        }
+
+        Assert.Equal(Hash(tool), Hash(Path.Combine(second.Path, Path.GetFileName(tool))));
         var commit = (await Dotnet.RunAsync("git", ["rev-parse", "HEAD"], Repository.Root)).Trim();
         foreach (var project in Projects)
         {
@@ -86,6 +99,43 @@ public sealed class PackageTests
             Assert.Contains("CONSUMER run 1: 1", output);
             Assert.Contains("CONSUMER run 2: 2", output);
             Assert.Contains(Path.Combine(feed.Path, $"Orleans.Persistence.ZooKeeper.{version}.nupkg"), Directory.GetFiles(feed.Path));
+        }
+        finally
+        {
+            Dotnet.ForgetCachedPackages(version);
+        }
+    }
+
+    [Fact]
+    public async Task The_tool_installs_from_the_packed_package_into_a_fresh_folder_and_reads_an_ensemble()
+    {
+        var version = "1.0.0-tool." + Guid.NewGuid().ToString("N")[..12];
+        using var feed = new TempDir("tool-feed");
+        using var tools = new TempDir("tool-path");
+        await using var server = await ZooKeeperServer.StartNewAsync();
+        try
+        {
+            await Dotnet.PackAsync(feed.Path, version);
+            await Dotnet.RunAsync("dotnet", ["tool", "install", ToolPackage, "--tool-path", tools.Path, "--add-source", feed.Path, "--version", version], tools.Path);
+            var orleansZk = Path.Combine(tools.Path, "orleans-zk");
+            Assert.True(File.Exists(orleansZk), "the tool's command was not installed");
+
+            var help = await Dotnet.RunAsync(orleansZk, ["--help"], tools.Path);
+            Assert.Contains("states", help, StringComparison.Ordinal);
+            Assert.Contains("doctor", help, StringComparison.Ordinal);
+
+            // The servers from the environment variable, as a container finds them; a state written and read back.
+            var environment = new Dictionary<string, string> { ["ASAB_ZOOKEEPER_SERVERS"] = server.ConnectString };
+            var data = Convert.ToBase64String("\u001ejson\n{\"Count\":7}"u8.ToArray());
+            File.WriteAllText(Path.Combine(tools.Path, "backup.jsonl"), $$"""
+                {"kind":"orleans-zk/states","version":1,"service":"installed","root":"/orleans/installed","exported":"2026-12-07T00:00:00+00:00","count":1}
+                {"grainType":"counter","grainKey":"7","state":"data","etag":"1-0","modified":0,"data":"{{data}}"}
+                """);
+            var import = await Dotnet.RunAsync(orleansZk, ["states", "import", "backup.jsonl"], tools.Path, environment);
+            Assert.Contains("1 created", import, StringComparison.Ordinal);
+            var get = await Dotnet.RunAsync(orleansZk, ["states", "get", "counter", "7", "data", "-s", "installed"], tools.Path, environment);
+            Assert.Contains("format    json", get, StringComparison.Ordinal);
+            Assert.Contains("\"Count\": 7", get, StringComparison.Ordinal);
         }
         finally
         {
@@ -166,7 +216,7 @@ internal static class Dotnet
     public static void ForgetCachedPackages(string version)
     {
         var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var project in new[] { "orleans.zookeeper.client", "orleans.zookeeper", "orleans.persistence.zookeeper", "orleans.clustering.zookeeper", "orleans.reminders.zookeeper", "orleans.graindirectory.zookeeper" })
+        foreach (var project in new[] { "orleans.zookeeper.client", "orleans.zookeeper", "orleans.persistence.zookeeper", "orleans.clustering.zookeeper", "orleans.reminders.zookeeper", "orleans.graindirectory.zookeeper", "orleans.zookeeper.tool" })
         {
             var dir = Path.Combine(cache, project, version);
             if (Directory.Exists(dir))

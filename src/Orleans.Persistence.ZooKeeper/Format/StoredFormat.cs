@@ -6,7 +6,7 @@ namespace Orleans.Persistence.ZooKeeper;
 /// <summary>Which serializer wrote a stored state.</summary>
 internal enum StateFormat
 {
-    /// <summary>The provider's JSON serializer (<see cref="ZooKeeperJsonGrainStorageSerializer"/>).</summary>
+    /// <summary>The provider's JSON serializer (<c>ZooKeeperJsonGrainStorageSerializer</c>).</summary>
     Json,
 
     /// <summary>The silo's grain storage serializer, for Orleans' own state types (stream pub/sub, transactions).</summary>
