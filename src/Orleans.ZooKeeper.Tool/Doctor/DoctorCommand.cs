@@ -97,7 +97,14 @@ internal static class DoctorCommand
             }
             else
             {
-                report.Table(["SEVERITY", "WHERE", "FINDING", "WHAT TO DO"], findings.Select(f => (IReadOnlyList<string>)[f.Severity.ToString().ToLowerInvariant(), f.Subject, f.What, f.ToDo]));
+                foreach (var finding in findings)
+                {
+                    report.Line($"{finding.Severity.ToString().ToLowerInvariant(),-8} {finding.Subject}");
+                    report.Line($"{string.Empty,-8} {finding.What}");
+                    report.Line($"{string.Empty,-8} what to do: {finding.ToDo}");
+                }
+
+                report.Line($"{findings.Count(f => f.Severity == Severity.Error)} error(s), {findings.Count(f => f.Severity == Severity.Warning)} warning(s), {findings.Count(f => f.Severity == Severity.Info)} note(s)");
             }
         }
 

@@ -23,25 +23,12 @@ internal sealed class Report
 
     private static readonly JsonSerializerOptions JsonLineOptions = new(JsonOptions) { WriteIndented = false };
 
-    private readonly IAnsiConsole _console;
-
     public Report(TextWriter output, TextWriter error, bool json, bool interactive)
     {
         Out = output;
         Error = error;
         Json = json;
         Interactive = interactive;
-        _console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        if (!interactive)
-        {
-            _console.Profile.Width = 240;
-        }
     }
 
     public TextWriter Out { get; }
@@ -73,7 +60,23 @@ internal sealed class Report
             table.AddRow(row.Select(cell => (IRenderable)new Text(cell)));
         }
 
-        _console.Write(table);
+        // Rendered without colours into text, then written without the padding Spectre puts after each cell, so
+        // scripts, logs and diffs see clean lines (and a person at a terminal the same).
+        using var text = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(text),
+        });
+        console.Profile.Width = 1000;
+        console.Write(table);
+        var lines = text.ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
+        foreach (var line in lines.SkipWhile(l => l.Length == 0).Reverse().SkipWhile(l => l.Length == 0).Reverse())
+        {
+            Out.WriteLine(line);
+        }
     }
 
     /// <summary>Name/value lines: <c>name   value</c>.</summary>

@@ -13,7 +13,7 @@ internal sealed record BackupHeader(string Kind, int Version, string Service, st
 }
 
 /// <summary>One state in a backup: where it was, its ETag and last write then, and its exact stored bytes (base64).</summary>
-internal sealed record BackupRecord(string GrainType, string GrainKey, string State, string ETag, long Modified, string Data);
+internal sealed record BackupRecord(string GrainType, string GrainKey, string State, string Etag, long Modified, string Data);
 
 /// <summary>
 /// <c>states export</c> / <c>states import</c>. A backup is JSON lines: a <see cref="BackupHeader"/>, then one
