@@ -130,9 +130,12 @@ internal static class StorageBenchmark
             // Same session timeout as the provider's container (its default), so both sessions face the same read timeout.
             var providerClient = ProviderContainer(host.Services).Client;
             await using var raw = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = zk.ConnectString, SessionTimeout = providerClient.Options.SessionTimeout }, logger: null, ct);
+            // The floor of row 6: the raw client doing row 5's calls with continuations off its reader thread, as every
+            // container's client must (callers never run on the reader), so each reply costs a thread-pool hop.
+            await using var offReader = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectString = zk.ConnectString, SessionTimeout = providerClient.Options.SessionTimeout, RunContinuationsAsynchronously = true }, logger: null, ct);
             using var watch = new ConnectionWatch(providerClient, raw);
             using var probe = new PoolLagProbe();
-            var rows = await CreateRowsAsync(options, host.Services, raw, zk, redis, ct);
+            var rows = await CreateRowsAsync(options, host.Services, raw, offReader, zk, redis, ct);
             PrintNotes(options, zk, serverOptions, redis, raw, providerClient);
             var context = new RunContext(options.Concurrency, probe, watch, providerClient, raw, [zk.Pid, redis.Pid]);
 
@@ -193,7 +196,7 @@ internal static class StorageBenchmark
         return builder.Build();
     }
 
-    private static async Task<Row[]> CreateRowsAsync(StorageBenchmarkOptions options, IServiceProvider services, ZooKeeperClient raw, ZooKeeperServer zk, LocalRedisServer redis, CancellationToken ct)
+    private static async Task<Row[]> CreateRowsAsync(StorageBenchmarkOptions options, IServiceProvider services, ZooKeeperClient raw, ZooKeeperClient offReader, ZooKeeperServer zk, LocalRedisServer redis, CancellationToken ct)
     {
         var n = options.Concurrency;
         var grains = services.GetRequiredService<IGrainFactory>();
@@ -220,6 +223,7 @@ internal static class StorageBenchmark
         rows.Add(new("(5) raw getData+multi[check,setData]", RowKind.RawMulti, zk.Pid, i => RawMultiWorker(raw, multiPaths[i], payload)));
         rows.Add(new("(6) provider IGrainStorage direct (no grain)", RowKind.Direct, zk.Pid, i => DirectStorageWorker(storage, GrainId.Create("bench-direct", i.ToString(CultureInfo.InvariantCulture)))));
         rows.Add(new("(7) grain doing raw getData+setData", RowKind.GrainRaw, zk.Pid, i => GrainWorker(grains.GetGrain<IRawClientBenchGrain>(i))));
+        rows.Add(new("(8) raw as (5), continuations off reader", RowKind.RawMultiOffReader, zk.Pid, i => RawMultiWorker(offReader, multiPaths[i], payload)));
 
         return [.. rows];
     }
@@ -586,6 +590,10 @@ internal static class StorageBenchmark
         var rawMultiRow = Array.FindIndex(rows, r => r.Kind == RowKind.RawMulti);
         var overGrainRaw = Median(samples[providerRow].Zip(samples[grainRawRow], (p, q) => p.OpsPerSecond / q.OpsPerSecond));
         var cpuRatio = Median(samples[directRow].Select(x => x.ProcessCpuMicrosPerOp)) / Median(samples[rawMultiRow].Select(x => x.ProcessCpuMicrosPerOp));
+        var offReaderRow = Array.FindIndex(rows, r => r.Kind == RowKind.RawMultiOffReader);
+        var offReaderCpu = Median(samples[offReaderRow].Select(x => x.ProcessCpuMicrosPerOp));
+        Console.WriteLine(Invariant(
+            $"-- floor: the raw client's own CPU for row 5's calls with continuations off its reader (row 8 ÷ row 5): {offReaderCpu / Median(samples[rawMultiRow].Select(x => x.ProcessCpuMicrosPerOp)):F2}; the provider against that floor (row 6 ÷ row 8): {Median(samples[directRow].Select(x => x.ProcessCpuMicrosPerOp)) / offReaderCpu:F2}"));
         Console.WriteLine(Invariant($"per-round provider ÷ grain doing raw calls (row 1 ÷ row 7): {string.Join(", ", samples[providerRow].Zip(samples[grainRawRow], (p, q) => (p.OpsPerSecond / q.OpsPerSecond).ToString("F2", CultureInfo.InvariantCulture)))}"));
         return (totalErrors > 0 ? 1 : 0, new Ratios(provider / raw, overGrainRaw, cpuRatio));
     }
@@ -621,6 +629,7 @@ internal static class StorageBenchmark
         RawMulti,
         Direct,
         GrainRaw,
+        RawMultiOffReader,
     }
 
     private sealed record Ratios(double ProviderOverRaw, double ProviderOverGrainRaw, double ProviderCpuOverRawCpu);

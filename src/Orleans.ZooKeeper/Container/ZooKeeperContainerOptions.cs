@@ -41,8 +41,9 @@ public sealed class ZooKeeperContainerOptions
     /// Adjusts the client options after they were built from the resolved target. A container's client runs
     /// continuations asynchronously (<see cref="ZooKeeperClientOptions.RunContinuationsAsynchronously"/> is true):
     /// silo code after an <c>await</c> — membership, storage, recipes, your own — runs on the thread pool, never on
-    /// the client's reader thread, so slow code there cannot delay other replies. Set it back to false here to trade
-    /// that isolation for a little less CPU per call.
+    /// the client's reader thread, so slow code there cannot delay other replies. The container sets it after this
+    /// callback, so it holds for every container (a client of your own, built from <c>ZooKeeperClientOptions</c>,
+    /// may run continuations inline).
     /// </summary>
     public Action<ZooKeeperClientOptions>? ConfigureClient { get; set; }
 }
