@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace Orleans.ZooKeeper.Tool.Tests;
@@ -54,6 +55,12 @@ public sealed class BackupTests(ToolClusterFixture fixture)
             Assert.Equal(1, summary.RootElement.GetProperty("counts").GetProperty("refused").GetInt32());
             Assert.Contains("/backup/rt-1.data", summary.RootElement.GetProperty("refused")[0].GetString(), StringComparison.Ordinal);
             Assert.Equal("after restore", (await fixture.Cluster.Client.GetGrain<IBackupGrain>("rt-1").ReadFresh()).Text);
+
+            // Into another service: its root is created as grain storage creates one (with the layout marker).
+            var copy = await fixture.RunAsync("states", "import", file, "--service", "svc-copy");
+            Assert.True(copy.ExitCode == 0, copy.ToString());
+            Assert.Equal("2", Encoding.UTF8.GetString((await fixture.Client.GetDataAsync($"{fixture.BasePath}/svc-copy/layout.v2")).Data));
+            Assert.Equal(before, Records((await fixture.RunAsync("states", "export", "-s", "svc-copy")).Output));
 
             var forced = await fixture.RunAsync("states", "import", file, "--force");
             Assert.True(forced.ExitCode == 0, forced.ToString());

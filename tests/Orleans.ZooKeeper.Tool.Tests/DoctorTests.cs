@@ -40,6 +40,9 @@ public sealed class DoctorTests(ToolClusterFixture fixture)
         await client.CreateAsync(state + "/" + (czxid - 1).ToString("x")); // a stale guard
         await client.CreateAsync($"{basePath}/svc/counter/k2.data", Encoding.UTF8.GetBytes("\u001ejson\n{broken")); // unreadable, no guard
         await client.CreateWithParentsAsync($"{basePath}/election/jobs/0123456789abcdef0123456789abcdef-0000000000", "participant: gone"u8.ToArray()); // no session owns it
+        var opaque = (await client.CreateAsync($"{basePath}/svc/counter/k3.data", new byte[] { 0, 1, 2 })).Stat; // another serializer's unmarked data: fine
+        await client.CreateAsync($"{basePath}/svc/counter/k3.data/" + opaque.Czxid.ToString("x"));
+        await client.CreateWithParentsAsync($"{basePath}/svc/counter/oldkey/data", "{}"u8.ToArray()); // a version-1 state
         await client.CreateAsync($"{basePath}/election/jobs/fedcba9876543210fedcba9876543210-", "participant: live"u8.ToArray(), CreateMode.EphemeralSequential);
 
         var run = await ToolClusterFixture.RunRawAsync(["--url", $"zookeeper://{fixture.Server.ConnectString}{basePath}", "doctor", "--json"]);
@@ -59,6 +62,9 @@ public sealed class DoctorTests(ToolClusterFixture fixture)
         Assert.Contains("no session owns it", orphan.What, StringComparison.Ordinal);
         Assert.DoesNotContain(findings, f => f.Subject.Contains("fedcba98", StringComparison.Ordinal)); // its session is connected
         Assert.DoesNotContain(findings, f => f.Subject == state);
+        Assert.DoesNotContain(findings, f => f.Subject.Contains("/k3.data", StringComparison.Ordinal));
+        var legacy = Assert.Single(findings, f => f.Subject.Contains("/oldkey", StringComparison.Ordinal));
+        Assert.Equal(("info", $"{basePath}/svc/counter/oldkey"), (legacy.Severity, legacy.Subject));
 
         var table = await ToolClusterFixture.RunRawAsync(["--url", $"zookeeper://{fixture.Server.ConnectString}{basePath}", "doctor"]);
         Assert.Equal(1, table.ExitCode);

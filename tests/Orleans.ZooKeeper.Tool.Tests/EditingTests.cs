@@ -139,8 +139,78 @@ public sealed class EditingTests(ToolClusterFixture fixture)
         Assert.Equal("\u001eyaml\nText: x", Encoding.UTF8.GetString(Convert.FromBase64String(document.RootElement.GetProperty("raw").GetString()!)));
 
         var list = await fixture.RunAsync("states", "list", "-s", Service, "--type", "edit");
-        Assert.Contains("unknown (unreadable)", list.Output, StringComparison.Ordinal);
+        Assert.Contains("unknown (damaged)", list.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", list.Output + list.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_and_delete_never_touch_a_state_deleted_and_created_again_since_the_etag_was_read()
+    {
+        var key = "race-" + Guid.NewGuid().ToString("N")[..6];
+        var grain = fixture.Cluster.Client.GetGrain<IEditGrain>(key);
+        var oldETag = await grain.Write("first incarnation", 1);
+        var path = $"{fixture.BasePath}/{Service}/edit/{key}.data";
+
+        // Deleted and created again at the same version (0), as a clear-by-delete and a new write would.
+        var old = (await fixture.Client.ExistsAsync(path))!.Value;
+        await fixture.Client.DeleteAsync(path + "/" + old.Czxid.ToString("x"));
+        await fixture.Client.DeleteAsync(path);
+        var newer = (await fixture.Client.CreateAsync(path, Encoding.UTF8.GetBytes("\u001ejson\n{\"Text\":\"second incarnation\",\"Number\":2}"))).Stat;
+        await fixture.Client.CreateAsync(path + "/" + newer.Czxid.ToString("x"));
+        Assert.Equal(0, newer.Version);
+        Assert.Equal(old.Version, newer.Version);
+
+        var put = await fixture.RunAsync("states", "put", "edit", key, "data", "-s", Service, "--etag", oldETag!, "--value", """{"Text":"stale","Number":3}""");
+        Assert.Equal(1, put.ExitCode);
+        Assert.Contains($"has ETag {newer.Czxid:x}-0, not {oldETag}", put.Error, StringComparison.Ordinal);
+
+        var delete = await fixture.RunAsync("states", "delete", "edit", key, "data", "-s", Service, "--etag", oldETag!);
+        Assert.Equal(1, delete.ExitCode);
+
+        // The same race inside one write: the state was read (first incarnation, version 0), then replaced before
+        // the tool's transaction. The guard of the incarnation that was read is missing, and is not put on the new one.
+        await using var session = await Connecting.ToolSession.OpenAsync(ZooKeeperTargetResolver.Resolve(fixture.Url, null), TimeSpan.FromSeconds(10), CancellationToken.None);
+        var store = new States.StateStore(session, Service);
+        var stale = new States.StoredState("edit", key, "data", path, old, []);
+        await Assert.ThrowsAsync<States.StateConflictException>(() => store.ReplaceAsync(stale, Encoding.UTF8.GetBytes("\u001ejson\n{}"), CancellationToken.None));
+        await Assert.ThrowsAsync<States.StateConflictException>(() => store.DeleteAsync(stale, CancellationToken.None));
+        Assert.Equal(("second incarnation", 2), await ReadAsync(grain));
+        Assert.Equal([newer.Czxid.ToString("x")], await fixture.Client.GetChildrenAsync(path)); // no guard of the old incarnation put on the new one
+    }
+
+    [Fact]
+    public async Task A_state_still_in_the_version_1_layout_is_not_shadowed_by_a_put()
+    {
+        var key = "v1-" + Guid.NewGuid().ToString("N")[..6];
+        var legacy = $"{fixture.BasePath}/{Service}/edit/{key}/data";
+        await fixture.Client.CreateWithParentsAsync(legacy, Encoding.UTF8.GetBytes("{\"Text\":\"old layout\",\"Number\":1}"));
+
+        var put = await fixture.RunAsync("states", "put", "edit", key, "data", "-s", Service, "--value", """{"Text":"new","Number":2}""");
+        Assert.Equal(1, put.ExitCode);
+        Assert.Contains("version-1 layout", put.Error, StringComparison.Ordinal);
+        Assert.Null(await fixture.Client.ExistsAsync($"{fixture.BasePath}/{Service}/edit/{key}.data"));
+
+        var get = await fixture.RunAsync("states", "get", "edit", key, "data", "-s", Service);
+        Assert.Equal(1, get.ExitCode);
+        Assert.Contains("still in the version-1 layout", get.Error, StringComparison.Ordinal);
+
+        var export = await fixture.RunAsync("states", "export", "-s", Service, "--type", "edit");
+        Assert.Equal(1, export.ExitCode); // the backup misses it, and says so
+        Assert.Contains("NOT in the backup", export.Error, StringComparison.Ordinal);
+        await fixture.Client.DeleteRecursiveAsync($"{fixture.BasePath}/{Service}/edit/{key}");
+    }
+
+    [Fact]
+    public async Task Unmarked_data_of_another_serializer_is_shown_raw_with_a_note_not_as_damage()
+    {
+        await fixture.Cluster.Client.GetGrain<IEditGrain>("opaque").Write("x", 1);
+        var path = $"{fixture.BasePath}/{Service}/edit/opaque.data";
+        await fixture.Client.SetDataAsync(path, new byte[] { 0x00, 0x01, 0x02, 0xff });
+        var get = await fixture.RunAsync("states", "get", "edit", "opaque", "data", "-s", Service);
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Contains("note      written before format marking by a serializer other than JSON", get.Output, StringComparison.Ordinal);
+        Assert.Contains("raw       \\x00\\x01\\x02\\xff", get.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("problem", get.Output, StringComparison.Ordinal);
     }
 
     private static async Task<(string, int)> ReadAsync(IStateGrain grain)

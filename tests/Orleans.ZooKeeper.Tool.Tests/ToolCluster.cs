@@ -36,7 +36,9 @@ public sealed class ToolClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions { TickTime = 200 });
+        // Sessions get the timeout they ask for (the default cap, 20 ticks, would be 4 s): a loaded CI box does not
+        // expire them between a test's setup and the tool's read.
+        Server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions { TickTime = 200, MaxSessionTimeout = 60_000 });
         var builder = new TestClusterBuilder(2);
         builder.Options.ServiceId = ServiceId;
         builder.Options.ClusterId = ClusterId;

@@ -37,9 +37,9 @@ internal sealed class ToolContext
         {
             var target = ToolTarget.Resolve(parse, Options, Environment);
             var timeout = parse.GetValue(Options.Timeout);
-            if (!(timeout > 0))
+            if (!(timeout > 0) || timeout > 86_400)
             {
-                throw new ToolException($"--timeout '{timeout}' must be a positive number of seconds.");
+                throw new ToolException($"--timeout '{timeout}' must be a number of seconds above 0 and at most 86400.", ExitCodes.Usage);
             }
 
             await using var session = await ToolSession.OpenAsync(target, TimeSpan.FromSeconds(timeout), cancellationToken).ConfigureAwait(false);
@@ -59,6 +59,12 @@ internal sealed class ToolContext
         {
             Error.WriteLine("orleans-zk: ZooKeeper failed: " + ex.Message);
             return ex is NoAuthException ? ExitCodes.Failed : ExitCodes.Unreachable;
+        }
+        catch (ArgumentException ex)
+        {
+            // A name that cannot become a znode name (a lone surrogate in a key, ...): bad input, one line.
+            Error.WriteLine("orleans-zk: " + ex.Message);
+            return ExitCodes.Failed;
         }
     }
 }

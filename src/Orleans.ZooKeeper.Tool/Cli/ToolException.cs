@@ -4,7 +4,7 @@ namespace Orleans.ZooKeeper.Tool.Cli;
 /// An expected failure of a command (unknown key, refused write, unreachable ensemble, bad input): the tool prints its
 /// message — one line, naming the value and where it came from — and exits with <see cref="ExitCode"/>, never a stack trace.
 /// </summary>
-internal sealed class ToolException : Exception
+internal class ToolException : Exception
 {
     public ToolException(string message, int exitCode = ExitCodes.Failed, Exception? innerException = null)
         : base(message, innerException) => ExitCode = exitCode;

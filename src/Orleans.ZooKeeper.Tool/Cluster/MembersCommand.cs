@@ -89,10 +89,15 @@ internal static class MembersCommand
         {
             using var document = JsonDocument.Parse(row.Data);
             var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return new MemberRow(silo, null, null, null, null, null, heartbeat, null, [], etag, "not a JSON object");
+            }
+
             var suspicions = new List<Suspicion>();
             if (root.TryGetProperty("SuspectTimes", out var votes) && votes.ValueKind == JsonValueKind.Array)
             {
-                foreach (var vote in votes.EnumerateArray())
+                foreach (var vote in votes.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.Object))
                 {
                     suspicions.Add(new Suspicion(SiloOf(vote, "Item1") ?? "?", Time(vote, "Item2")));
                 }
@@ -102,7 +107,7 @@ internal static class MembersCommand
             return new MemberRow(
                 silo,
                 Text(root, "SiloName"),
-                Text(root, "Status"),
+                StatusOf(root),
                 Text(root, "HostName"),
                 root.TryGetProperty("ProxyPort", out var proxy) && proxy.TryGetInt32(out var port) ? port : null,
                 Time(root, "StartTime"),
@@ -130,6 +135,22 @@ internal static class MembersCommand
         }
     }
 
+    /// <summary>The row's status by name; clustering also reads it as a number (Orleans' <c>SiloStatus</c>).</summary>
+    internal static string? StatusOf(JsonElement row)
+    {
+        if (row.ValueKind != JsonValueKind.Object || !row.TryGetProperty("Status", out var status))
+        {
+            return null;
+        }
+
+        return status.ValueKind switch
+        {
+            JsonValueKind.String => status.GetString(),
+            JsonValueKind.Number when status.TryGetInt32(out var number) => ((Orleans.Runtime.SiloStatus)number).ToString(),
+            _ => null,
+        };
+    }
+
     private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     private static string? Text(JsonElement element, string name)
@@ -139,7 +160,7 @@ internal static class MembersCommand
         => Text(element, name) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
 
     private static string? SiloOf(JsonElement element, string name)
-        => element.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : Text(value, "SiloAddress") : null;
+        => element.TryGetProperty(name, out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.ValueKind == JsonValueKind.Object ? Text(value, "SiloAddress") : null : null;
 
     internal static string Age(double seconds) => seconds switch
     {

@@ -36,6 +36,11 @@ internal sealed class ToolSession : IAsyncDisposable
         {
             throw new ToolException($"No session with ZooKeeper {target} within {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s (servers from {target.ServersSource}): is it running and reachable? (--timeout sets the wait)", ExitCodes.Unreachable);
         }
+        catch (ArgumentException ex)
+        {
+            // The client refuses unusable settings up front (TLS files that hold no certificate or key, ...).
+            throw new ToolException($"Cannot connect to ZooKeeper {target}: {ex.Message}", ExitCodes.Failed, ex);
+        }
         catch (ConnectionLossException ex)
         {
             throw new ToolException($"Cannot reach ZooKeeper {target}: {ex.Message}", ExitCodes.Unreachable, ex);

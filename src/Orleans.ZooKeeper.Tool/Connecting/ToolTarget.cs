@@ -46,16 +46,16 @@ internal static class ToolTarget
         Put(ZooKeeperTargetResolver.TlsCertFileKey, parse.GetValue(options.TlsCertFile)?.FullName);
         Put(ZooKeeperTargetResolver.TlsKeyFileKey, parse.GetValue(options.TlsKeyFile)?.FullName);
         builder.AddInMemoryCollection(overrides);
-        var configuration = file is null && overrides.Count == 0 ? null : builder.Build();
         try
         {
+            var configuration = file is null && overrides.Count == 0 ? null : builder.Build();
             return ZooKeeperTargetResolver.Resolve(parse.GetValue(options.Url), configuration, section, environment);
         }
         catch (ZooKeeperConfigurationException ex)
         {
             throw new ToolException(ex.Message, ExitCodes.Failed, ex);
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
             throw new ToolException($"--config '{file?.FullName}' cannot be read: {ex.Message}", ExitCodes.Failed, ex);
         }

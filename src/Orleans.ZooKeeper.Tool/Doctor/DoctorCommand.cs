@@ -203,7 +203,7 @@ internal static class DoctorCommand
             case NodeKind.StaleGuard:
                 findings.Add(new Finding(Severity.Warning, node.Path, "orphan incarnation guard: it does not name the state node's creation (czxid), so no write checks it", $"delete it (zkCli: delete {node.Path}); the state's own guard is kept"));
                 break;
-            case NodeKind.State when node.Description.StartsWith("not a state", StringComparison.Ordinal):
+            case NodeKind.NotAState:
                 findings.Add(new Finding(Severity.Info, node.Path, "not a state of the current layout (a version-1 grain key folder, or a node someone else put here)", "version-1 states move at their next write (ReadLegacyLayout); otherwise leave it or delete it"));
                 break;
             case NodeKind.State:

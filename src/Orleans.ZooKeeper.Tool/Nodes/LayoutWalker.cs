@@ -14,6 +14,7 @@ internal enum NodeKind
     LayoutMarker,
     GrainType,
     State,
+    NotAState,
     Guard,
     StaleGuard,
     RecipeFolder,
@@ -130,9 +131,13 @@ internal sealed class LayoutWalker
             case NodeKind.StorageRoot:
                 return name == "layout.v2" ? NodeKind.LayoutMarker : NodeKind.GrainType;
             case NodeKind.GrainType:
-                return NodeKind.State;
-            case NodeKind.State:
-                return name == parentStat.Czxid.ToString("x", CultureInfo.InvariantCulture) ? NodeKind.Guard : NodeKind.StaleGuard;
+                return name.IndexOf('.', StringComparison.Ordinal) > 0 ? NodeKind.State : NodeKind.NotAState;
+            case NodeKind.State when name == parentStat.Czxid.ToString("x", CultureInfo.InvariantCulture):
+                return NodeKind.Guard;
+            case NodeKind.State when children.Count == 0 && name.All(Uri.IsHexDigit):
+                return NodeKind.StaleGuard;
+            case NodeKind.State or NodeKind.NotAState:
+                return NodeKind.Plain;
             case NodeKind.RecipeFolder:
                 return NodeKind.Recipe;
             case NodeKind.Recipe:
@@ -172,6 +177,7 @@ internal sealed class LayoutWalker
             NodeKind.LayoutMarker => $"storage layout version {Encoding.UTF8.GetString(node.Data)}",
             NodeKind.GrainType => $"grain type '{Decoded(name)}', {node.Children.Count} state(s)",
             NodeKind.State => DescribeState(name, node),
+            NodeKind.NotAState => "not a state of this layout (a version-1 grain key folder, or a foreign node)",
             NodeKind.Guard => "incarnation guard",
             NodeKind.StaleGuard => "stale incarnation guard (not the state node's czxid)",
             NodeKind.RecipeFolder => name switch { "election" => "leader elections", "locks" => "locks", _ => "semaphores" },
@@ -188,11 +194,6 @@ internal sealed class LayoutWalker
 
     private static string DescribeState(string name, (Stat Stat, byte[] Data, IReadOnlyList<string> Children) node)
     {
-        if (name.IndexOf('.', StringComparison.Ordinal) <= 0)
-        {
-            return "not a state of this layout (a version-1 grain key folder, or a foreign node)";
-        }
-
         var content = StateContent.Decode(node.Data);
         var dot = name.IndexOf('.', StringComparison.Ordinal);
         return $"state '{Decoded(name[(dot + 1)..])}' of key '{Decoded(name[..dot])}': {content.Format}, {content.Size} B, ETag {Persistence.ZooKeeper.StateETag.Format(node.Stat)}{(content.Problem is null ? string.Empty : " — unreadable: " + content.Problem)}";
@@ -203,7 +204,7 @@ internal sealed class LayoutWalker
         try
         {
             using var document = System.Text.Json.JsonDocument.Parse(data);
-            return document.RootElement.TryGetProperty("Status", out var status) ? ", " + status.GetString() : string.Empty;
+            return Cluster.MembersCommand.StatusOf(document.RootElement) is { } status ? ", " + status : string.Empty;
         }
         catch (System.Text.Json.JsonException)
         {
@@ -213,17 +214,7 @@ internal sealed class LayoutWalker
 
     private static string Owner(Stat stat) => stat.EphemeralOwner == 0 ? "persistent (no session)" : "session 0x" + stat.EphemeralOwner.ToString("x", CultureInfo.InvariantCulture);
 
-    private static string Decoded(string name)
-    {
-        try
-        {
-            return ZooKeeperNodeNames.IsEncoded(name) ? ZooKeeperNodeNames.Decode(name) : name;
-        }
-        catch (FormatException)
-        {
-            return name;
-        }
-    }
+    private static string Decoded(string name) => StateStore.TryDecode(name) ?? name;
 
     private static string Text(byte[] data)
     {

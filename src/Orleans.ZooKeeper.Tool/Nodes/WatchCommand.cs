@@ -22,15 +22,26 @@ internal static class WatchCommand
     {
         var events = Channel.CreateUnbounded<(DateTimeOffset Time, string Event, string? Path)>(new UnboundedChannelOptions { SingleReader = true });
         void OnState(object? sender, ConnectionStateChange change) => events.Writer.TryWrite((DateTimeOffset.UtcNow, "connection:" + Camel(change.State.ToString()), null));
+        void OnEvent(WatchedEvent e) => events.Writer.TryWrite((DateTimeOffset.UtcNow, Camel(e.Type.ToString()), e.Path));
         session.Client.StateChanged += OnState;
         try
         {
-            await session.Client.AddWatchAsync(path, AddWatchMode.PersistentRecursive, e => events.Writer.TryWrite((DateTimeOffset.UtcNow, Camel(e.Type.ToString()), e.Path)), cancellationToken).ConfigureAwait(false);
+            await session.Client.AddWatchAsync(path, AddWatchMode.PersistentRecursive, OnEvent, cancellationToken).ConfigureAwait(false);
+            var watchedSession = session.Client.SessionId;
             report.Note($"watching {path} (and below); Ctrl-C stops");
             try
             {
                 await foreach (var (time, name, eventPath) in events.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    if (eventPath is null && name == "connection:connected" && session.Client.SessionId != watchedSession)
+                    {
+                        // A new session (the old one expired): ZooKeeper dropped the watch with it. Set it again, and
+                        // say that changes while no session was watching were missed.
+                        watchedSession = session.Client.SessionId;
+                        await session.Client.AddWatchAsync(path, AddWatchMode.PersistentRecursive, OnEvent, cancellationToken).ConfigureAwait(false);
+                        report.Note("the session expired and a new one started: the watch is set again; changes in between were not seen");
+                    }
+
                     if (report.Json)
                     {
                         report.JsonLine(new { time, @event = name, path = eventPath });

@@ -27,7 +27,8 @@ internal static class StateBackup
     public static async Task<int> ExportAsync(StateStore store, string? type, string? prefix, Report report, CancellationToken cancellationToken)
     {
         var types = await store.TypesAsync(type, cancellationToken).ConfigureAwait(false);
-        var (states, _) = await store.ReadAllAsync(types, prefix, cancellationToken).ConfigureAwait(false);
+        var listing = await store.ReadAllAsync(types, prefix, cancellationToken).ConfigureAwait(false);
+        var states = listing.States;
         report.JsonLine(new BackupHeader(BackupHeader.ExpectedKind, 1, store.Service, store.Root, DateTimeOffset.UtcNow, states.Count));
         foreach (var state in states)
         {
@@ -35,7 +36,18 @@ internal static class StateBackup
         }
 
         report.Note($"exported {states.Count} state(s) of service '{store.Service}' from {store.Root}");
-        return ExitCodes.Ok;
+        foreach (var path in listing.Unreadable)
+        {
+            report.Note($"orleans-zk: NOT in the backup (this session may not read it): {path}");
+        }
+
+        if (listing.NotStates > 0)
+        {
+            report.Note($"orleans-zk: NOT in the backup: {listing.NotStates} node(s) below the type nodes that are not states of the current layout (version-1 states move at their next write; `orleans-zk doctor` lists them).");
+        }
+
+        // A backup that misses states says so in its exit code: a script must not take it for complete.
+        return listing.Unreadable.Count > 0 || listing.NotStates > 0 ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     public static async Task<int> ImportAsync(ToolSession session, FileInfo file, string? service, bool force, Report report, CancellationToken cancellationToken)
@@ -56,8 +68,18 @@ internal static class StateBackup
                     break;
                 }
 
-                // The record's own write is not cancelled halfway: each one ends either old or new.
-                var outcome = await RestoreAsync(store, record, line, force, CancellationToken.None).ConfigureAwait(false);
+                // The record's own write is not cancelled halfway: each one ends either old or new. A record that
+                // changed under the import (or is in the version-1 layout) is refused and the import goes on.
+                (string Kind, string? Refusal) outcome;
+                try
+                {
+                    outcome = await RestoreAsync(store, record, line, force, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (StateConflictException ex)
+                {
+                    outcome = ("refused", $"{store.PathOf(new StateName(record.GrainType, record.GrainKey, record.State))} (line {line}): {ex.Message}");
+                }
+
                 counts[outcome.Kind]++;
                 if (outcome.Refusal is not null)
                 {
@@ -109,7 +131,7 @@ internal static class StateBackup
 
         if (current.Data.AsSpan().SequenceEqual(data))
         {
-            await store.EnsureGuardAsync(current.Path, current.Stat.Czxid, cancellationToken).ConfigureAwait(false); // an import stopped between node and guard
+            await store.RepairGuardAsync(current.Path, current.Stat.Czxid, cancellationToken).ConfigureAwait(false); // an import stopped between node and guard
             return ("unchanged", null);
         }
 
@@ -135,7 +157,17 @@ internal static class StateBackup
         BackupHeader? header = null;
         var records = new List<(BackupRecord, int)>();
         var number = 0;
-        foreach (var text in File.ReadLines(file.FullName))
+        IEnumerable<string> lines;
+        try
+        {
+            lines = File.ReadAllLines(file.FullName);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ToolException($"The backup '{file.FullName}' cannot be read: {ex.Message}");
+        }
+
+        foreach (var text in lines)
         {
             number++;
             if (text.Length == 0)
@@ -148,7 +180,7 @@ internal static class StateBackup
                 if (header is null)
                 {
                     header = Report.ParseJsonLine<BackupHeader>(text);
-                    if (header is null || header.Kind != BackupHeader.ExpectedKind || header.Version != 1)
+                    if (header is null || header.Kind != BackupHeader.ExpectedKind || header.Version != 1 || string.IsNullOrEmpty(header.Service))
                     {
                         throw new ToolException($"'{file.FullName}' line {number} is not the header of an orleans-zk states backup (version 1); nothing was written.");
                     }
@@ -157,7 +189,7 @@ internal static class StateBackup
                 }
 
                 var record = Report.ParseJsonLine<BackupRecord>(text);
-                if (record is null || record.GrainType is null || record.GrainKey is null || record.State is null || record.Data is null)
+                if (record is null || string.IsNullOrEmpty(record.GrainType) || string.IsNullOrEmpty(record.GrainKey) || string.IsNullOrEmpty(record.State) || record.Data is null)
                 {
                     throw new FormatException("a field is missing");
                 }

@@ -73,7 +73,15 @@ internal static class StateCommands
                 throw new ToolException($"--file '{file.FullName}' does not exist.");
             }
 
-            text = File.ReadAllText(file.FullName);
+            try
+            {
+                text = File.ReadAllText(file.FullName);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new ToolException($"--file '{file.FullName}' cannot be read: {ex.Message}");
+            }
+
             origin = $"--file '{file.FullName}'";
         }
         else
@@ -95,7 +103,8 @@ internal static class StateCommands
     private static async Task<int> ListAsync(StateStore store, string? type, string? prefix, Report report, CancellationToken cancellationToken)
     {
         var types = await store.TypesAsync(type, cancellationToken).ConfigureAwait(false);
-        var (states, skipped) = await store.ReadAllAsync(types, prefix, cancellationToken).ConfigureAwait(false);
+        var listing = await store.ReadAllAsync(types, prefix, cancellationToken).ConfigureAwait(false);
+        var (states, skipped) = (listing.States, listing.NotStates);
         var rows = states.Select(s => (State: s, Content: StateContent.Decode(s.Data))).ToList();
         if (report.Json)
         {
@@ -105,14 +114,20 @@ internal static class StateCommands
                 root = store.Root,
                 states = rows.Select(r => new { grainType = r.State.Type, grainKey = r.State.Key, state = r.State.State, path = r.State.Path, etag = r.State.ETag, format = r.Content.Format, size = r.Content.Size, modified = r.State.Modified, problem = r.Content.Problem }),
                 notStates = skipped,
+                unreadable = listing.Unreadable,
             });
         }
         else
         {
             report.Table(
                 ["GRAIN", "STATE", "ETAG", "FORMAT", "SIZE", "MODIFIED"],
-                rows.Select(r => (IReadOnlyList<string>)[r.State.Type + "/" + r.State.Key, r.State.State, r.State.ETag, r.Content.Readable ? r.Content.Format : r.Content.Format + " (unreadable)", r.Content.Size.ToString(CultureInfo.InvariantCulture), Time(r.State.Modified)]));
+                rows.Select(r => (IReadOnlyList<string>)[r.State.Type + "/" + r.State.Key, r.State.State, r.State.ETag, r.Content.Problem is null ? r.Content.Format : r.Content.Format + " (damaged)", r.Content.Size.ToString(CultureInfo.InvariantCulture), Time(r.State.Modified)]));
             report.Line($"{states.Count} state(s) of service '{store.Service}' at {store.Root}");
+            foreach (var path in listing.Unreadable)
+            {
+                report.Note($"not readable with this session's credentials: {path}");
+            }
+
             if (skipped > 0)
             {
                 report.Note($"{skipped} node(s) below the type nodes are not states of this layout (version-1 data or foreign nodes): `orleans-zk doctor` explains them.");
@@ -140,7 +155,8 @@ internal static class StateCommands
                 modified = stored.Modified,
                 value = content.Json is null ? (JsonElement?)null : JsonDocument.Parse(content.Json).RootElement,
                 problem = content.Problem,
-                raw = content.Readable ? null : Convert.ToBase64String(stored.Data),
+                note = content.Opaque,
+                raw = content.Json is not null ? null : Convert.ToBase64String(stored.Data),
             });
             return ExitCodes.Ok;
         }
@@ -158,9 +174,9 @@ internal static class StateCommands
         {
             report.Line(content.Json);
         }
-        else if (content.Problem is not null)
+        else
         {
-            report.Line("problem   " + content.Problem);
+            report.Line((content.Problem is not null ? "problem   " + content.Problem : "note      " + content.Opaque));
             report.Line("raw       " + StateContent.Escaped(stored.Data));
         }
 

@@ -7,14 +7,12 @@ namespace Orleans.ZooKeeper.Tool.States;
 
 /// <summary>
 /// A stored state's bytes read the way grain storage reads them: the format mark (<c>json</c>, <c>orleans</c>,
-/// <c>custom</c>, each optionally <c>+gzip</c>), else the rules of unmarked data. JSON is shown pretty-printed; any
-/// other format, or bytes that do not decode, are shown raw with the reason — never an exception.
+/// <c>custom</c>, each optionally <c>+gzip</c>), else the rules of unmarked data. JSON is shown pretty-printed; a
+/// format only a silo can read is shown raw with a note (<see cref="Opaque"/>); bytes that do not decode as their mark
+/// says are damaged (<see cref="Problem"/>) — never an exception.
 /// </summary>
-internal sealed record StateContent(string Format, int Size, string? Json, string? Problem, byte[] Raw)
+internal sealed record StateContent(string Format, int Size, string? Json, string? Problem, byte[] Raw, string? Opaque = null)
 {
-    /// <summary>True when the bytes decode as the format says.</summary>
-    public bool Readable => Problem is null;
-
     public static StateContent Decode(byte[] data)
     {
         if (data.Length == 0)
@@ -52,7 +50,7 @@ internal sealed record StateContent(string Format, int Size, string? Json, strin
 
         if (format.Format != StateFormat.Json)
         {
-            return new StateContent(name, data.Length, null, $"written by the {(format.Format == StateFormat.Orleans ? "silo's Orleans" : "provider's custom")} serializer, which only a silo can read; shown raw", data);
+            return new StateContent(name, data.Length, null, null, data, $"written by the {(format.Format == StateFormat.Orleans ? "silo's Orleans" : "provider's custom")} serializer, which only a silo can read; shown raw");
         }
 
         try
@@ -60,9 +58,14 @@ internal sealed record StateContent(string Format, int Size, string? Json, strin
             using var document = JsonDocument.Parse(payload);
             return new StateContent(name, data.Length, Pretty(document.RootElement), null, data);
         }
-        catch (JsonException ex)
+        catch (JsonException ex) when (format.Marked)
         {
             return new StateContent(name, data.Length, null, $"not valid JSON ({ex.Message})", data);
+        }
+        catch (JsonException)
+        {
+            // Unmarked data was read by the rules of its time: a custom serializer, or the silo's for Orleans' own types.
+            return new StateContent(name, data.Length, null, null, data, "written before format marking by a serializer other than JSON (a custom one, or the silo's for Orleans' own state types); shown raw");
         }
     }
 
