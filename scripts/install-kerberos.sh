@@ -10,21 +10,8 @@ if [[ -x /usr/sbin/krb5kdc && -x /usr/sbin/kadmin.local && -x /usr/sbin/kdb5_uti
   exit 0
 fi
 
-if [[ "$(id -u)" -eq 0 ]]; then
-  SUDO=()
-elif command -v sudo >/dev/null 2>&1; then
-  SUDO=(sudo -n)
-else
-  echo "install-kerberos: not root and sudo is not available; cannot install krb5-kdc." >&2
-  exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-echo "install-kerberos: running apt-get install -y krb5-kdc krb5-admin-server krb5-user..."
-if ! "${SUDO[@]}" apt-get install -y --no-install-recommends krb5-kdc krb5-admin-server krb5-user; then
-  "${SUDO[@]}" apt-get update
-  "${SUDO[@]}" apt-get install -y --no-install-recommends krb5-kdc krb5-admin-server krb5-user
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
+apt_install install-kerberos --no-install-recommends krb5-kdc krb5-admin-server krb5-user
 
 if [[ ! -x /usr/sbin/krb5kdc ]]; then
   echo "install-kerberos: installation finished but /usr/sbin/krb5kdc is still missing." >&2

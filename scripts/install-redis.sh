@@ -11,27 +11,8 @@ if command -v redis-server >/dev/null 2>&1; then
   exit 0
 fi
 
-if [[ "$(id -u)" -eq 0 ]]; then
-  SUDO=()
-elif command -v sudo >/dev/null 2>&1; then
-  SUDO=(sudo -n)
-else
-  echo "install-redis: not root and sudo is not available; cannot install the 'redis-server' package." >&2
-  exit 1
-fi
-
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-redis: apt-get not found; install redis-server manually." >&2
-  exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-echo "install-redis: running apt-get install -y redis-server..."
-if ! "${SUDO[@]}" apt-get install -y redis-server; then
-  echo "install-redis: install failed; running apt-get update and trying again..."
-  "${SUDO[@]}" apt-get update
-  "${SUDO[@]}" apt-get install -y redis-server
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt-install.sh"
+apt_install install-redis redis-server
 
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "install-redis: installation finished but redis-server is still not on PATH." >&2
