@@ -13,30 +13,19 @@ public sealed class KerberosFixture : IAsyncLifetime
     public const string AlicePassword = "alice-Kerberos-Secret";
     public const string AlicePrincipal = Alice + "@" + KerberosKdc.Realm;
 
-    public KerberosKdc Kdc { get; private set; } = null!;
+    private KerberosZooKeeper? _both;
 
-    public ZooKeeperServer Server { get; private set; } = null!;
+    public KerberosKdc Kdc => _both!.Kdc;
 
-    public async Task InitializeAsync()
-    {
-        Kdc = await KerberosKdc.StartAsync(new Dictionary<string, string> { [Alice] = AlicePassword, ["bob"] = "bob-Kerberos-Secret" });
-        Kdc.UseInThisProcess();
-        Server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions
-        {
-            Sasl = new ZooKeeperServerSaslOptions { Kerberos = Kdc, RequireClientSasl = true },
-        });
-    }
+    public ZooKeeperServer Server => _both!.Server;
+
+    public async Task InitializeAsync() => _both = await KerberosZooKeeper.StartAsync(new Dictionary<string, string> { [Alice] = AlicePassword, ["bob"] = "bob-Kerberos-Secret" });
 
     public async Task DisposeAsync()
     {
-        if (Server is not null)
+        if (_both is not null)
         {
-            await Server.DisposeAsync();
-        }
-
-        if (Kdc is not null)
-        {
-            await Kdc.DisposeAsync();
+            await _both.DisposeAsync();
         }
     }
 }

@@ -144,27 +144,19 @@ public sealed class KerberosServerFixture : IAsyncLifetime
     public const string Alice = "alice";
     public const string AlicePassword = "alice-Container-Kerberos";
 
-    public KerberosKdc Kdc { get; private set; } = null!;
+    private KerberosZooKeeper? _both;
 
-    public ZooKeeperServer Server { get; private set; } = null!;
+    public KerberosKdc Kdc => _both!.Kdc;
 
-    public async Task InitializeAsync()
-    {
-        Kdc = await KerberosKdc.StartAsync(new Dictionary<string, string> { [Alice] = AlicePassword });
-        Kdc.UseInThisProcess();
-        Server = await ZooKeeperServer.StartNewAsync(new ZooKeeperServerOptions { Sasl = new ZooKeeperServerSaslOptions { Kerberos = Kdc, RequireClientSasl = true } });
-    }
+    public ZooKeeperServer Server => _both!.Server;
+
+    public async Task InitializeAsync() => _both = await KerberosZooKeeper.StartAsync(new Dictionary<string, string> { [Alice] = AlicePassword });
 
     public async Task DisposeAsync()
     {
-        if (Server is not null)
+        if (_both is not null)
         {
-            await Server.DisposeAsync();
-        }
-
-        if (Kdc is not null)
-        {
-            await Kdc.DisposeAsync();
+            await _both.DisposeAsync();
         }
     }
 }
