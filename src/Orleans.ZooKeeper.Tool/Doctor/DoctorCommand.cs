@@ -207,9 +207,9 @@ internal static class DoctorCommand
                 findings.Add(new Finding(Severity.Info, node.Path, "not a state of the current layout (a version-1 grain key folder, or a node someone else put here)", "version-1 states move at their next write (ReadLegacyLayout); otherwise leave it or delete it"));
                 break;
             case NodeKind.State:
-                if (node.Description.Contains("— unreadable:", StringComparison.Ordinal))
+                if (node.Problem is not null)
                 {
-                    findings.Add(new Finding(Severity.Error, node.Path, "the state does not decode: " + node.Description[(node.Description.IndexOf("— unreadable:", StringComparison.Ordinal) + 14)..], "inspect it with `orleans-zk states get`, then repair it with `states put --etag` or remove it with `states delete --etag`"));
+                    findings.Add(new Finding(Severity.Error, node.Path, "the state does not decode: " + node.Problem, "inspect it with `orleans-zk states get`, then repair it with `states put --etag` or remove it with `states delete --etag`"));
                 }
 
                 if (!node.Children.Contains(node.Stat.Czxid.ToString("x", CultureInfo.InvariantCulture), StringComparer.Ordinal))

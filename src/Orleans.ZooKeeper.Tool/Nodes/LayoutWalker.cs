@@ -28,7 +28,8 @@ internal enum NodeKind
 }
 
 /// <summary>One node met by the walk: its place, what it is, a description for people, and what was read of it.</summary>
-internal sealed record LayoutNode(string Path, int Depth, NodeKind Kind, string Description, Stat Stat, byte[] Data, IReadOnlyList<string> Children, int Position);
+/// <remarks><see cref="Problem"/>: for a state whose bytes do not decode as their format mark says, why (else null).</remarks>
+internal sealed record LayoutNode(string Path, int Depth, NodeKind Kind, string Description, Stat Stat, byte[] Data, IReadOnlyList<string> Children, int Position, string? Problem = null);
 
 /// <summary>
 /// Walks a subtree and names every node by our layout — grain storage (service root, layout marker, grain types,
@@ -88,8 +89,9 @@ internal sealed class LayoutWalker
 
         var name = path == "/" ? "/" : ZooKeeperPath.GetName(path);
         var kind = read.Denied ? NodeKind.Plain : Classify(parentKind, parentStat, name, read.Children);
-        var description = read.Denied ? "no permission to read it (its ACL does not admit this session: give credentials)" : Describe(kind, name, (read.Stat, read.Data, read.Children), position);
-        yield return new LayoutNode(path, depth, kind, description, read.Stat, read.Data, read.Children, position);
+        var content = kind == NodeKind.State ? StateContent.Decode(read.Data) : null;
+        var description = read.Denied ? "no permission to read it (its ACL does not admit this session: give credentials)" : Describe(kind, name, (read.Stat, read.Data, read.Children), position, content);
+        yield return new LayoutNode(path, depth, kind, description, read.Stat, read.Data, read.Children, position, content?.Problem);
         if (depth >= _maxDepth)
         {
             yield break;
@@ -168,7 +170,7 @@ internal sealed class LayoutWalker
         return children.Any(c => c.Contains('@', StringComparison.Ordinal) && c.Contains(':', StringComparison.Ordinal)) ? NodeKind.MembershipTable : NodeKind.Plain;
     }
 
-    private static string Describe(NodeKind kind, string name, (Stat Stat, byte[] Data, IReadOnlyList<string> Children) node, int position)
+    private static string Describe(NodeKind kind, string name, (Stat Stat, byte[] Data, IReadOnlyList<string> Children) node, int position, StateContent? content)
     {
         var stat = node.Stat;
         return kind switch
@@ -176,7 +178,7 @@ internal sealed class LayoutWalker
             NodeKind.StorageRoot => $"grain storage of service '{Decoded(name)}'",
             NodeKind.LayoutMarker => $"storage layout version {Encoding.UTF8.GetString(node.Data)}",
             NodeKind.GrainType => $"grain type '{Decoded(name)}', {node.Children.Count} state(s)",
-            NodeKind.State => DescribeState(name, node),
+            NodeKind.State => DescribeState(name, node.Stat, content!),
             NodeKind.NotAState => "not a state of this layout (a version-1 grain key folder, or a foreign node)",
             NodeKind.Guard => "incarnation guard",
             NodeKind.StaleGuard => "stale incarnation guard (not the state node's czxid)",
@@ -192,11 +194,10 @@ internal sealed class LayoutWalker
         };
     }
 
-    private static string DescribeState(string name, (Stat Stat, byte[] Data, IReadOnlyList<string> Children) node)
+    private static string DescribeState(string name, Stat stat, StateContent content)
     {
-        var content = StateContent.Decode(node.Data);
         var dot = name.IndexOf('.', StringComparison.Ordinal);
-        return $"state '{Decoded(name[(dot + 1)..])}' of key '{Decoded(name[..dot])}': {content.Format}, {content.Size} B, ETag {Persistence.ZooKeeper.StateETag.Format(node.Stat)}{(content.Problem is null ? string.Empty : " — unreadable: " + content.Problem)}";
+        return $"state '{Decoded(name[(dot + 1)..])}' of key '{Decoded(name[..dot])}': {content.Format}, {content.Size} B, ETag {Persistence.ZooKeeper.StateETag.Format(stat)}{(content.Problem is null ? string.Empty : " — unreadable: " + content.Problem)}";
     }
 
     private static string StatusOf(byte[] data)
